@@ -1,0 +1,254 @@
+"""The ``doorstep`` command line: parsing, dispatch, and the one place errors become exit codes.
+
+Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error (one line and a
+hint). Only the modules a command needs are imported, so ``telemetry status`` stays
+free of the screen and the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, Optional
+
+from installer import _version
+from installer import product as product_module
+from installer.errors import DoorstepError
+from installer.product import Product
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _telemetry_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--telemetry",
+        dest="flag",
+        action="store_const",
+        const=True,
+        default=None,
+        help="turn usage data on for this command",
+    )
+    group.add_argument(
+        "--no-telemetry",
+        dest="flag",
+        action="store_const",
+        const=False,
+        help="turn usage data off for this command (nothing is asked, nothing is sent)",
+    )
+
+
+def build_parser(product: Product) -> argparse.ArgumentParser:
+    name = product.name
+    parser = _Parser(
+        prog=name,
+        description=f"{product.display_name}: install, consent and anonymous usage data.",
+    )
+    parser.add_argument("--version", action="version", version=f"{name} {_version.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    telemetry = commands.add_parser("telemetry", help="see or change the usage data choice")
+    actions = telemetry.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    status = actions.add_parser("status", help="what is decided, why, and where files live")
+    status.add_argument("--json", action="store_true", help="print a stable JSON object")
+    actions.add_parser("enable", help="share anonymous usage data (mints a new install id)")
+    actions.add_parser("disable", help="stop sharing; deletes the install id and waiting events")
+    preview = actions.add_parser("preview", help="print the exact body the next send would carry")
+    preview.add_argument("--pretty", action="store_true", help="indent the JSON for reading")
+    actions.add_parser("reset-id", help="replace the install id with a new random one")
+
+    commands.add_parser("settings", help="full-screen settings (privacy, install id, preview)")
+
+    setup = commands.add_parser("setup", help="the first-run wizard")
+    _telemetry_flags(setup)
+    setup.add_argument("-y", "--yes", action="store_true", help="ask nothing; flags decide")
+    setup.add_argument("--inline", action="store_true", help="ask in the terminal, not full-screen")
+    # install.sh hands its stage timings over in memory, through this argument.
+    setup.add_argument("--install-trace", default=None, help=argparse.SUPPRESS)
+
+    uninstall = commands.add_parser("uninstall", help=f"remove {name} and what it wrote")
+    _telemetry_flags(uninstall)
+    uninstall.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    uninstall.add_argument("--keep-config", action="store_true", help="keep the consent record")
+    uninstall.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    uninstall.add_argument(
+        "--method", choices=("script", "cli"), default="cli", help=argparse.SUPPRESS
+    )
+
+    collector = commands.add_parser(
+        "collector", help="run the event collector (needs the collector extra)", add_help=False
+    )
+    collector.add_argument("rest", nargs=argparse.REMAINDER)
+    # install.sh's Python stages (link, path, receipt); not for people.
+    internal = commands.add_parser("_install", add_help=False)
+    internal.add_argument("rest", nargs=argparse.REMAINDER)
+    commands._choices_actions = [a for a in commands._choices_actions if a.dest != "_install"]
+    return parser
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _warn(product: Product, warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        sys.stderr.write(f"{product.name}: warning: {warning}\n")
+
+
+def _telemetry(args: argparse.Namespace, product: Product) -> int:
+    from installer import paths
+    from installer import status as status_module
+
+    where = paths.for_product(product)
+    action = args.action
+    if action is None:
+        raise _UsageError("telemetry needs an action: status, enable, disable, preview, reset-id")
+    if action == "status":
+        report = status_module.gather(product, where, os.environ)
+        _warn(product, report.decision.warnings)
+        _print(status_module.render_json(report) if args.json else report.to_text())
+        return EXIT_OK
+    if action in ("enable", "disable"):
+        from installer import choice, consent, consent_record
+
+        enabled = action == "enable"
+        before = consent_record.read(where.record).record
+        was_on = before is not None and before.enabled
+        waiting = status_module.gather(product, where, os.environ).spool_events
+        saved = choice.save(where, enabled, "cli")
+        if enabled:
+            verb = "is already on" if was_on else "is now on"
+            _print(f"Telemetry {verb} (install id {saved.install_id}), saved in {where.record}.")
+        else:
+            dropped = (
+                f"the install id and {waiting} waiting events were"
+                if waiting
+                else ("the install id was")
+            )
+            _print(f"Telemetry is now off; {dropped} deleted.")
+        after = status_module.gather(product, where, os.environ)
+        if enabled and after.decision.state != consent.ON:
+            _print(f"Note: nothing is sent while {after.decision.detail}.")
+        elif enabled and not after.decision.sends:
+            _print("Note: no endpoint is configured, so nothing is sent.")
+        return EXIT_OK
+    if action == "reset-id":
+        from installer import choice
+
+        saved = choice.reset_id(where)
+        if saved is None:
+            _print("No install id to reset: telemetry is not on.")
+        else:
+            _print(f"New install id: {saved.install_id} (events queued under the old one deleted).")
+        return EXIT_OK
+    if action == "preview":
+        return _preview(args, product)
+    raise _UsageError(f"unknown telemetry action {action!r}")
+
+
+def _preview(args: argparse.Namespace, product: Product) -> int:
+    import json
+
+    from installer import paths, sender, telemetry, wire
+    from installer.spool import Spool
+
+    where = paths.for_product(product)
+    bodies = sender.next_bodies(Spool(where.state_dir))
+    recorder = telemetry.Recorder(product)
+    if bodies:
+        body = bodies[0]
+        if len(bodies) > 1:
+            sys.stderr.write(f"({len(bodies) - 1} more batch(es) follow this one)\n")
+    else:
+        body = recorder.preview()
+        sys.stderr.write("(nothing is waiting to be sent: this is the envelope alone)\n")
+    decision = recorder.decide()
+    if not decision.sends:
+        sys.stderr.write(
+            f"(telemetry is {decision.state}: nothing will be sent; "
+            "this shows what would be sent if it were on)\n"
+        )
+    if args.pretty:
+        _print(json.dumps(body, indent=2, sort_keys=True))
+    else:
+        _print(wire.encode(body).decode())
+    return EXIT_OK
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _dispatch(args: argparse.Namespace, product: Product, parser: argparse.ArgumentParser) -> int:
+    command = args.command
+    if command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if command == "telemetry":
+        return _telemetry(args, product)
+    if command == "settings":
+        from tui import settings
+
+        return settings.run(product)
+    if command == "setup":
+        from installer import setup
+
+        return setup.run(args, product)
+    if command == "uninstall":
+        from installer import uninstall
+
+        return uninstall.run(args, product)
+    if command == "collector":
+        try:
+            from collector import cli as collector_cli
+        except ImportError as exc:
+            raise DoorstepError(
+                f"the collector needs its extra ({exc.name} is missing): "
+                f"pip install '{product.package}[collector]'"
+            ) from None
+        return collector_cli.main(list(args.rest), product)
+    if command == "_install":
+        from installer import install_steps
+
+        return install_steps.main(list(args.rest), product)
+    raise _UsageError(f"unknown command {command!r}")
+
+
+def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None) -> int:
+    """Run the command line; returns the exit code (0, 1 or 2)."""
+    try:
+        product = product or product_module.current()
+    except DoorstepError as exc:
+        sys.stderr.write(f"doorstep: {exc}\n")
+        return EXIT_FAILURE
+    parser = build_parser(product)
+    try:
+        args = parser.parse_args(None if argv is None else list(argv))
+        return _dispatch(args, product, parser)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except _UsageError as exc:
+        sys.stderr.write(f"{product.name}: {exc} (see '{product.name} --help')\n")
+        return EXIT_USAGE
+    except DoorstepError as exc:
+        sys.stderr.write(f"{product.name}: {exc}\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (| head): nothing more to say, and nothing to complain about.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,178 @@
+"""The detached sender: claims the spool, posts it, and returns what got no answer.
+
+``spawn()`` starts it in a new session with no inherited stdio, so the command that
+recorded the events exits at once. The sender re-reads the consent record before
+sending (a "no" given since then still wins), spends at most ``TOTAL_SECONDS`` in all,
+never retries in a loop, treats any HTTP answer as final, and prints nothing, except
+with <PREFIX>_TELEMETRY_DEBUG=1, when it echoes each batch to stderr before sending it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Optional
+
+from installer import consent, consent_record, paths, product, wire
+from installer.spool import Entry, Spool
+
+if TYPE_CHECKING:
+    from installer import transport
+
+TOTAL_SECONDS = 3.0
+ROUNDS = 4  # a few more claims for events spooled while sending, then stop
+_CHUNK = 200  # events per body: far below the collector's 64 KiB limit
+
+
+class _Deadline(BaseException):
+    """Raised by the alarm when the sender has used its time (not an Exception on purpose)."""
+
+
+def debug_enabled(env: Mapping[str, str]) -> bool:
+    value = env.get(product.current().env("TELEMETRY_DEBUG"), "").strip().lower()
+    return value not in ("", "0", "false", "off")
+
+
+def spawn(flag: Optional[bool] = None, env: Optional[Mapping[str, str]] = None) -> None:
+    """Start a sender that outlives this process; never waits, never raises."""
+    env = os.environ if env is None else env
+    argv = [sys.executable, "-m", "installer.sender"]
+    if flag is not None:
+        argv.append("--telemetry" if flag else "--no-telemetry")
+    stderr = None if debug_enabled(env) else subprocess.DEVNULL
+    child_env = dict(env)
+    # The sender must import this very copy of the package, wherever it was loaded from.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (package_root, env.get("PYTHONPATH", "")) if p
+    )
+    try:
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            close_fds=True,
+            cwd="/",
+            env=child_env,
+        )
+    except OSError:
+        pass  # no sender today; the events wait in the spool for the next one
+
+
+def _groups(entries: list[Entry]) -> list[tuple[dict, list[dict]]]:
+    """Entries grouped by envelope (one run each), in spool order, chunked for the wire."""
+    groups: dict[str, tuple[dict, list[dict]]] = {}
+    for entry in entries:
+        key = wire.encode(entry.envelope).decode()
+        groups.setdefault(key, (entry.envelope, []))[1].append(entry.event)
+    batches = []
+    for envelope, events in groups.values():
+        for start in range(0, len(events), _CHUNK):
+            batches.append((envelope, events[start : start + _CHUNK]))
+    return batches
+
+
+def next_bodies(spool: Spool) -> list[dict]:
+    """The bodies the next send would carry, in order (what the preview shows)."""
+    return [wire.body(envelope, events) for envelope, events in _groups(spool.peek())]
+
+
+def _decision(flag: Optional[bool]) -> consent.Decision:
+    where = paths.for_product()
+    return consent.resolve(os.environ, flag, consent_record.read(where.record), product.current())
+
+
+def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
+    """One round: claim, send, give back what failed. False when there is nothing left to do."""
+    claims = spool.claim()
+    if not claims:
+        return False
+    decision = _decision(flag)
+    if not decision.sends:
+        for claim in claims:  # consent was withdrawn (or never real): nothing leaves
+            spool.release(claim)
+        return False
+    debug = debug_enabled(os.environ)
+    ok = True
+    for claim in claims:
+        batches = _groups(spool.read_claim(claim))
+        unsent: list[Entry] = []
+        for envelope, events in batches:
+            if not ok or time.monotonic() >= deadline:
+                ok = False
+                unsent.extend(Entry(envelope, event) for event in events)
+                continue
+            data = wire.encode(wire.body(envelope, events))
+            if debug:
+                sys.stderr.write(data.decode() + "\n")
+                sys.stderr.flush()
+            outcome = _post_within(decision.endpoint or "", data, deadline)
+            if not outcome.answered:
+                ok = False
+                unsent.extend(Entry(envelope, event) for event in events)
+        if unsent:
+            spool.give_back(claim, unsent)
+        else:
+            spool.release(claim)
+    return ok
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise _Deadline
+
+
+def _post_within(url: str, data: bytes, deadline: float) -> transport.Outcome:
+    """Post with a hard stop at ``deadline``: httpx timeouts bound each step, the alarm all."""
+    from installer import transport
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return transport.Outcome(None)
+    # The alarm is armed only around the network call, so it never interrupts the spool.
+    alarm = hasattr(signal, "setitimer") and signal.getsignal(signal.SIGALRM) is _expire
+    try:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+        return transport.post(url, data, remaining)
+    except _Deadline:
+        return transport.Outcome(None)
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def run(flag: Optional[bool] = None) -> int:
+    """The sender's whole life: a few rounds within the time budget."""
+    deadline = time.monotonic() + TOTAL_SECONDS
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, _expire)
+    spool = Spool(paths.for_product().state_dir)
+    try:
+        for _ in range(ROUNDS):
+            if not send_once(spool, flag, deadline):
+                break
+    except OSError:
+        pass  # what was not sent is still in a claim; a later sender adopts it
+    return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    flag = True if "--telemetry" in args else False if "--no-telemetry" in args else None
+    try:
+        return run(flag)
+    except Exception:
+        return 0  # a sender never complains: telemetry must not cost the user anything
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["TOTAL_SECONDS", "main", "next_bodies", "run", "send_once", "spawn"]
