@@ -150,37 +150,10 @@ def _telemetry(args: argparse.Namespace, product: Product) -> int:
             _print(f"New install id: {saved.install_id} (events queued under the old one deleted).")
         return EXIT_OK
     if action == "preview":
-        return _preview(args, product)
+        from installer import preview
+
+        return preview.run(args.pretty, product)
     raise _UsageError(f"unknown telemetry action {action!r}")
-
-
-def _preview(args: argparse.Namespace, product: Product) -> int:
-    import json
-
-    from installer import paths, sender, telemetry, wire
-    from installer.spool import Spool
-
-    where = paths.for_product(product)
-    bodies = sender.next_bodies(Spool(where.state_dir))
-    recorder = telemetry.Recorder(product)
-    if bodies:
-        body = bodies[0]
-        if len(bodies) > 1:
-            sys.stderr.write(f"({len(bodies) - 1} more batch(es) follow this one)\n")
-    else:
-        body = recorder.preview()
-        sys.stderr.write("(nothing is waiting to be sent: this is the envelope alone)\n")
-    decision = recorder.decide()
-    if not decision.sends:
-        sys.stderr.write(
-            f"(telemetry is {decision.state}: nothing will be sent; "
-            "this shows what would be sent if it were on)\n"
-        )
-    if args.pretty:
-        _print(json.dumps(body, indent=2, sort_keys=True))
-    else:
-        _print(wire.encode(body).decode())
-    return EXIT_OK
 
 
 class _UsageError(Exception):

@@ -90,6 +90,8 @@ class Schema:
     buckets: dict[str, Bucket]
     envelope: dict[str, Prop]
     events: dict[str, Event]
+    retention_days: int = 90
+    retention_why: str = ""
 
     def clean_props(self, name: str, props: Mapping[str, Any]) -> Optional[dict[str, Any]]:
         """The allowed properties of event ``name``; None when the event is unknown."""
@@ -198,7 +200,16 @@ def parse(text: str) -> Schema:
             raise ValueError(f"events.{name}: every event needs a reason (why)")
         props = {k: prop(name, k, v) for k, v in spec.get("props", {}).items()}
         events[name] = Event(name, spec["why"], props)
-    return Schema(int(data["schema_version"]), max_string, buckets, envelope, events)
+    retention = data.get("retention", {})
+    return Schema(
+        int(data["schema_version"]),
+        max_string,
+        buckets,
+        envelope,
+        events,
+        int(retention.get("days", 90)),
+        str(retention.get("why", "")),
+    )
 
 
 @lru_cache(maxsize=1)
