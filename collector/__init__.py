@@ -1,0 +1,1 @@
+"""The collector: ingest endpoint, SQLite storage, report, retention and forwarding."""

@@ -1,0 +1,1 @@
+"""Everything with a screen: the Textual onboarding and settings, and the inline flow."""
