@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, Optional
+from typing import Any, NoReturn, Optional
 
 from installer import _version
 from installer import product as product_module
@@ -22,6 +22,11 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: `--keep` must not silently mean `--keep-config`.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USAGE)
@@ -200,7 +205,8 @@ def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None
     try:
         product = product or product_module.current()
     except DoorstepError as exc:
-        sys.stderr.write(f"doorstep: {exc}\n")
+        # The product file itself is broken, so its name is unknown: use the program's.
+        sys.stderr.write(f"{os.path.basename(sys.argv[0]) or 'installer'}: {exc}\n")
         return EXIT_FAILURE
     parser = build_parser(product)
     try:
