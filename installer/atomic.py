@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -14,6 +13,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     The folder must exist. On any failure the temporary file is removed and the old
     file is left as it was; the OSError propagates for the caller to word.
     """
+    import tempfile  # deferred: only writers pay for it (it pulls in shutil and random)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

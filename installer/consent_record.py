@@ -11,7 +11,6 @@ import contextlib
 import datetime
 import os
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -25,6 +24,8 @@ SOURCES = ("wizard", "inline", "flag", "cli", "settings", "notice")
 # A real record is a few hundred bytes; anything much larger is noise, not a record.
 MAX_BYTES = 16 * 1024
 _SALT = re.compile(r"^[0-9a-f]{32}$")
+# A random (version 4) UUID in its canonical form; a regex keeps uuid off the read path.
+_UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class RecordRead:
 
 
 def new_install_id() -> str:
+    import uuid
+
     return str(uuid.uuid4())
 
 
@@ -150,11 +153,7 @@ def _is_date(text: str) -> bool:
 
 
 def _is_uuid4(text: str) -> bool:
-    try:
-        parsed = uuid.UUID(text)
-    except ValueError:
-        return False
-    return str(parsed) == text and parsed.version == 4
+    return _UUID4.match(text) is not None
 
 
 def write(path: Path, record: ConsentRecord) -> None:
