@@ -209,8 +209,13 @@ def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None
         sys.stderr.write(f"{os.path.basename(sys.argv[0]) or 'installer'}: {exc}\n")
         return EXIT_FAILURE
     parser = build_parser(product)
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = parser.parse_args(None if argv is None else list(argv))
+        if arguments[:1] in (["collector"], ["_install"]):
+            # These parse their own arguments (including --help), so pass them all on.
+            args = argparse.Namespace(command=arguments[0], rest=arguments[1:])
+        else:
+            args = parser.parse_args(arguments)
         return _dispatch(args, product, parser)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

@@ -1,0 +1,183 @@
+"""``doorstep collector serve|report|prune``: the collector's command line.
+
+Exit codes as everywhere: 0 success, 1 failure (one line on stderr), 2 usage error.
+``report`` and ``prune`` need only the standard library; ``serve`` imports uvicorn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+from collector import days
+from installer import schema
+from installer.errors import DoorstepError
+from installer.paths import for_product
+from installer.product import Product
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+DB_NAME = "collector.sqlite3"
+
+
+class _Usage(Exception):
+    pass
+
+
+def default_db(product: Product) -> Path:
+    """Where the database lives unless --db says otherwise."""
+    return for_product(product).data_dir / DB_NAME
+
+
+def _parser(product: Product) -> argparse.ArgumentParser:
+    name = f"{product.name} collector"
+    parser = argparse.ArgumentParser(
+        prog=name,
+        description="Receive, store and report anonymous install telemetry.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{serve,report,prune}")
+    db_help = f"the SQLite database (default: {default_db(product)})"
+
+    serve = commands.add_parser("serve", help="accept events at POST /v1/events")
+    serve.add_argument("--db", type=Path, help=db_help)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks one")
+    serve.add_argument(
+        "--forward-posthog", metavar="URL", help="also send accepted events to PostHog's batch API"
+    )
+    serve.add_argument(
+        "--posthog-key",
+        metavar="KEY",
+        help=f"the PostHog project key (or set {product.env('POSTHOG_KEY')})",
+    )
+
+    report = commands.add_parser("report", help="print the install funnel and the mix")
+    report.add_argument("--db", type=Path, help=db_help)
+    report.add_argument("--days", type=int, default=30, help="how many days back (30)")
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.add_argument("--include-ci", action="store_true", help="count runs on CI machines too")
+
+    retention = schema.current().retention_days
+    prune = commands.add_parser("prune", help="delete events past the retention window")
+    prune.add_argument("--db", type=Path, help=db_help)
+    prune.add_argument(
+        "--older-than",
+        default=f"{retention}d",
+        metavar="AGE",
+        help=f"delete events older than AGE, as 90d or 13w (default: {retention}d)",
+    )
+    return parser
+
+
+def main(rest: list[str], product: Product) -> int:
+    """Run ``<product> collector REST``; returns the exit code."""
+    parser = _parser(product)
+    prefix = f"{product.name} collector"
+    try:
+        args = parser.parse_args(rest)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        if args.command == "serve":
+            return _serve(args, product, prefix)
+        if args.command == "report":
+            return _report(args, product)
+        if args.command == "prune":
+            return _prune(args, product)
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    except _Usage as exc:
+        sys.stderr.write(f"{prefix}: {exc} (see '{prefix} --help')\n")
+        return EXIT_USAGE
+    except DoorstepError as exc:
+        sys.stderr.write(f"{prefix}: {exc}\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+
+
+def _db(args: argparse.Namespace, product: Product) -> Path:
+    return (args.db or default_db(product)).expanduser()
+
+
+def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
+    from collector import forward
+
+    if not 0 <= args.port <= 65535:
+        raise _Usage("--port must be between 0 and 65535")
+    key = args.posthog_key or os.environ.get(product.env("POSTHOG_KEY"), "")
+    url: Optional[str] = None
+    if args.forward_posthog is not None:
+        url = forward.batch_url(args.forward_posthog)
+        if url is None:
+            raise _Usage("--forward-posthog needs an http(s) URL, like https://us.i.posthog.com")
+        if not key:
+            raise _Usage(f"--forward-posthog needs --posthog-key or {product.env('POSTHOG_KEY')}")
+    elif args.posthog_key:
+        raise _Usage("--posthog-key is only used with --forward-posthog")
+    try:
+        import uvicorn  # noqa: F401  (checked here so the error is one line)
+    except ImportError:
+        raise DoorstepError(
+            f"serving needs uvicorn: pip install '{product.package}[collector]'"
+        ) from None
+    from collector import server
+
+    settings = server.Settings(
+        db=_db(args, product),
+        host=args.host,
+        port=args.port,
+        forward_url=url,
+        posthog_key=key or None,
+    )
+    return server.serve(settings, sys.stdout, prefix)
+
+
+def _report(args: argparse.Namespace, product: Product) -> int:
+    from collector import report
+    from collector.store import Store
+
+    if not 1 <= args.days <= 3660:
+        raise _Usage("--days must be between 1 and 3660")
+    store = Store.open_existing(_db(args, product))
+    try:
+        data = report.gather(store, args.days, args.include_ci)
+    finally:
+        store.close()
+    if args.json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return EXIT_OK
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    title = f"{product.display_name} collector report"
+    sys.stdout.write(report.render(data, title, unicode=encoding == "utf8"))
+    return EXIT_OK
+
+
+def _prune(args: argparse.Namespace, product: Product) -> int:
+    from collector.store import Store
+
+    age = days.parse_age(args.older_than)
+    if age is None:
+        raise _Usage(f"--older-than takes a number of days, like 90d (got {args.older_than!r})")
+    path = _db(args, product)
+    if not path.is_file():
+        raise DoorstepError(f"no database at {path} (pass --db)")
+    before = days.shift(days.today(), -age)
+    store = Store.open(path)
+    try:
+        pruned = store.prune(before)
+        oldest = store.oldest_day()
+    finally:
+        store.close()
+    sys.stdout.write(
+        f"deleted {pruned.events} events dated before {before} "
+        f"({pruned.sessions} runs left with none); oldest day held: {oldest or 'none'}\n"
+    )
+    return EXIT_OK
+
+
+__all__ = ["DB_NAME", "default_db", "main"]

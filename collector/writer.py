@@ -1,0 +1,156 @@
+"""The one thread that writes to the database, committing many requests at once.
+
+Requests hand their cleaned body to ``submit()`` and wait for the commit that holds
+it, so a 204 always means "on disk". The thread takes everything queued since its last
+commit and writes it in one transaction: under load, one commit serves hundreds of
+requests; when idle, a request is committed at once. SQLite never runs on the event
+loop, so a slow disk delays answers without stalling the server. The same thread
+prunes past the retention window when the UTC day changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, Optional
+
+from collector import days
+from collector.store import Store, StoreError
+
+MAX_PENDING = 4096  # queued requests; past this the server answers 503 instead of queueing
+_MAX_PER_COMMIT = 512
+_IDLE_SECONDS = 60.0  # how often an idle writer looks at the calendar for pruning
+
+log = logging.getLogger("collector")
+
+_Item = tuple[dict[str, Any], asyncio.Future, asyncio.AbstractEventLoop]
+
+
+class Busy(Exception):
+    """Too many requests are waiting for the disk; the caller answers 503."""
+
+
+class Writer:
+    """Owns ``store`` from ``start()`` until ``close()``."""
+
+    def __init__(
+        self,
+        store: Store,
+        retention_days: Optional[int] = None,
+        today: Callable[[], str] = days.today,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        self.store = store
+        self.retention_days = retention_days
+        self._today = today
+        self._queue: queue.Queue[Optional[_Item]] = queue.Queue()
+        self._max_pending = max_pending
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
+        self._pruned_on = ""
+        self.stored = 0  # events newly stored since start (duplicates not counted)
+
+    def start(self) -> None:
+        self._prune_if_due()
+        self._thread.start()
+
+    async def submit(self, body: dict[str, Any]) -> None:
+        """Wait until ``body`` is committed; raises Busy or StoreError."""
+        with self._lock:
+            if self._pending >= self._max_pending:
+                raise Busy
+            self._pending += 1
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._queue.put((body, future, loop))
+        await future
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Commit what is queued, stop the thread, close the database."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout)
+        self.store.close()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=_IDLE_SECONDS)
+            except queue.Empty:
+                self._prune_if_due()
+                continue
+            items: list[_Item] = []
+            stop = first is None
+            if first is not None:
+                items.append(first)
+            while not stop and len(items) < _MAX_PER_COMMIT:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                else:
+                    items.append(item)
+            if items:
+                self._commit(items)
+            if stop:
+                return
+            self._prune_if_due()
+
+    def _commit(self, items: list[_Item]) -> None:
+        error: Optional[BaseException] = None
+        try:
+            self.stored += self.store.insert([body for body, _, _ in items])
+        except StoreError as exc:
+            log.error("%s", exc)
+            error = exc
+        except Exception as exc:  # a bug must fail these requests, not kill the writer
+            log.exception("writing to the database failed")
+            error = StoreError(f"writing failed: {type(exc).__name__}")
+        with self._lock:
+            self._pending -= len(items)
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+        for _, future, loop in items:
+            by_loop.setdefault(loop, []).append(future)
+        for loop, futures in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, futures, error)
+            except RuntimeError:
+                pass  # that loop has closed: nobody is waiting for the answer any more
+
+    def _prune_if_due(self) -> None:
+        if self.retention_days is None:
+            return
+        now = self._today()
+        if now == self._pruned_on:
+            return
+        self._pruned_on = now
+        try:
+            pruned = self.store.prune(days.shift(now, -self.retention_days))
+        except StoreError as exc:
+            log.error("%s", exc)
+            return
+        if pruned.events:
+            log.info(
+                "retention: deleted %d events older than %d days",
+                pruned.events,
+                self.retention_days,
+            )
+
+
+def _settle(futures: list[asyncio.Future], error: Optional[BaseException]) -> None:
+    for future in futures:
+        if future.done():
+            continue  # the request was cancelled (client gone) while waiting
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+
+__all__ = ["MAX_PENDING", "Busy", "Writer"]
