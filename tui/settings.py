@@ -1,0 +1,198 @@
+"""``doorstep settings``: the choice, the install id, the payload, the files, the off-switches.
+
+The screen shows a ``installer.status.Status`` gathered afresh after every change;
+the changes themselves are ``installer.choice`` calls, saved at once with source
+"settings", so ``telemetry status`` agrees the moment they are made.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import ClassVar, Optional
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from installer import choice, consent, paths, preview, status
+from installer.errors import DoorstepError
+from installer.onboarding import shown_path, tilde
+from installer.product import Product
+from tui.payload import PayloadScreen
+from tui.toggle import ShareToggle
+
+KEYS = "Space toggle · r reset id · p show data · ↑↓ scroll · q/Esc quit"
+
+
+def _line(text: str, classes: str = "", id: Optional[str] = None) -> Static:
+    return Static(Content(text), classes=classes, id=id)
+
+
+def _button(label: str, action: str) -> Button:
+    button = Button(label, action=f"screen.{action}", compact=True)
+    button.can_focus = False  # keys belong to the screen; buttons are for the mouse
+    return button
+
+
+def chosen(report: status.Status) -> bool:
+    """The toggle's position: the saved choice, or the product's default without one."""
+    saved = report.record.record
+    if saved is not None:
+        return saved.enabled
+    return report.product.policy == "notice"
+
+
+def choice_line(report: status.Status) -> str:
+    saved = report.record.record
+    if saved is not None:
+        word = "on" if saved.enabled else "off"
+        return f"Saved choice: {word} (from {saved.consent_source}, on {saved.decided_on})."
+    if report.record.problem:
+        return "Saved choice: none (the saved file cannot be read; your next choice rewrites it)."
+    return "Saved choice: none yet (nothing is sent until you decide)."
+
+
+def now_line(report: status.Status) -> str:
+    decision = report.decision
+    line = f"Right now: {decision.state}, because {tilde(decision.detail)}."
+    if decision.state == consent.ON and not decision.sends:
+        line += " Nothing is sent: no endpoint is configured."
+    return line
+
+
+class SettingsScreen(Screen[None]):
+    """The settings, redrawn from a fresh ``Status`` after every change."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle", "Toggle", show=False),
+        Binding("r", "reset_id", "Reset id", show=False),
+        Binding("p", "payload", "Show data", show=False),
+        Binding("q,escape", "app.cancel", "Quit", show=False),
+        Binding("up", "scroll(-1)", show=False),
+        Binding("down", "scroll(1)", show=False),
+        Binding("pageup", "scroll(-10)", show=False),
+        Binding("pagedown", "scroll(10)", show=False),
+    ]
+
+    def __init__(self, product: Product, env: Optional[Mapping[str, str]] = None) -> None:
+        super().__init__()
+        self.product = product
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.where = paths.for_product(product, self.env)
+        self.report = self._gather()
+        self.message = ""
+
+    def _gather(self) -> status.Status:
+        return status.gather(self.product, self.where, self.env)
+
+    def compose(self) -> ComposeResult:
+        yield _line(f"{self.product.display_name} settings · privacy", "title")
+        yield ShareToggle(chosen(self.report), id="share")
+        yield _line("", "state", id="choice")
+        yield _line("", "state", id="now")
+        with VerticalScroll(id="body", can_focus=False):
+            yield _line("", id="install-id")
+            yield _line("Files:", "heading")
+            yield _line("", "item", id="files")
+            yield _line("Off-switches:", "heading")
+            yield _line("", "item", id="off-switches")
+        yield _line("", "message", id="message")
+        with Horizontal(id="buttons"):
+            yield _button("Reset id", "reset_id")
+            yield _button("Show data", "payload")
+            yield _button("Quit", "quit")
+        yield _line(KEYS, "keys")
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        """Redraw everything from ``self.report``."""
+        report, name = self.report, self.product.name
+        self.query_one("#share", ShareToggle).value = chosen(report)
+        self.query_one("#choice", Static).update(Content(choice_line(report)))
+        self.query_one("#now", Static).update(Content(now_line(report)))
+        install_id = report.install_id or "none (a new one is made when usage data is turned on)"
+        self.query_one("#install-id", Static).update(Content(f"Install id: {install_id}"))
+        spool = f"{report.spool_events} waiting" if report.spool_events else "empty"
+        receipt = "present" if report.paths.receipt.is_file() else "absent"
+        files = [
+            f"consent record  {shown_path(report.paths.record)} ({report.record.state})",
+            f"spool           {shown_path(report.paths.spool)} ({spool})",
+            f"receipt         {shown_path(report.paths.receipt)} ({receipt})",
+        ]
+        self.query_one("#files", Static).update(Content("\n".join(files)))
+        switches = [
+            f"DO_NOT_TRACK=1 or {self.product.env('TELEMETRY')}=0 in your environment "
+            "always turn it off, whatever is saved here.",
+            f"From a shell: '{name} telemetry disable', '{name} telemetry status'.",
+        ]
+        self.query_one("#off-switches", Static).update(Content("\n".join(switches)))
+        self.query_one("#message", Static).update(Content(self.message))
+
+    def _changed(self, message: str) -> None:
+        self.message = message
+        self.report = self._gather()
+        self.show()
+
+    def on_share_toggle_pressed(self, event: ShareToggle.Pressed) -> None:
+        event.stop()
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        enabled = not chosen(self.report)
+        try:
+            choice.save(self.where, enabled, "settings")
+        except DoorstepError as exc:
+            self._changed(f"Not saved: {exc}")
+            return
+        if enabled:
+            self._changed("Saved: on, with a new random install id.")
+        else:
+            self._changed("Saved: off. The install id and any waiting events were deleted.")
+
+    def action_reset_id(self) -> None:
+        try:
+            saved = choice.reset_id(self.where)
+        except DoorstepError as exc:
+            self._changed(f"Not saved: {exc}")
+            return
+        if saved is None:
+            self._changed("No install id to reset: usage data is not on.")
+        else:
+            self._changed("New install id saved; events queued under the old one were deleted.")
+
+    def action_payload(self) -> None:
+        body, notes = preview.next_body(self.product)
+        self.app.push_screen(PayloadScreen(body, notes, self.product.name))
+
+    def action_quit(self) -> None:
+        self.app.exit(0)
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#body", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+
+def run(product: Product) -> int:
+    """Show the settings full-screen; 1 with one line when there is no terminal."""
+    from installer.setup import open_terminal
+    from tui import app as app_module  # the factory imports this module's screen
+
+    fd = open_terminal()
+    if fd is None:
+        name = product.name
+        raise DoorstepError(
+            f"settings needs a terminal; use '{name} telemetry status|enable|disable|reset-id'"
+        )
+    try:
+        result = app_module.run_in_terminal(app_module.build_settings(product), fd)
+    finally:
+        os.close(fd)
+    return result if isinstance(result, int) else 0
+
+
+__all__ = ["SettingsScreen", "choice_line", "chosen", "now_line", "run"]
