@@ -23,10 +23,13 @@ TYPES = ("enum", "bool", "bucket", "version", "hash", "id", "int")
 INVALID: Any = object()  # the result of cleaning a value that may not be sent
 
 # Release versions only: a local part (+g1a2b3c) is cut first, since it can carry a
-# commit hash or a machine name.
-_VERSION = re.compile(r"^\d{1,4}(\.\d{1,4}){0,2}((a|b|rc)\d{1,4})?(\.post\d{1,4})?(\.dev\d{1,4})?$")
-_HASH = re.compile(r"^[0-9a-f]{12}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# commit hash or a machine name. ASCII digits only and fullmatch: "\d" and "$" would let
+# other scripts' digits and a trailing newline through.
+_VERSION = re.compile(
+    r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}((a|b|rc)[0-9]{1,4})?(\.post[0-9]{1,4})?(\.dev[0-9]{1,4})?"
+)
+_HASH = re.compile(r"[0-9a-f]{12}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,21 @@ class Prop:
             assert self.bucket is not None
             if type(value) in (int, float) and math.isfinite(value) and value >= 0:
                 return self.bucket.label(value)
-            return value if isinstance(value, str) and value in self.bucket.labels else INVALID
+            if isinstance(value, str) and str.__str__(value) in self.bucket.labels:
+                return str.__str__(value)
+            return INVALID
         if not isinstance(value, str) or len(value) > self.max_string:
             return INVALID
+        # A str subclass (a StrEnum member, say) is read as its plain text, so an
+        # overridden __eq__ cannot pass the check while its text says something else.
+        value = str.__str__(value)
         if kind == "enum":
             return value if value in self.values else INVALID
         if kind == "version":
             release = value.split("+", 1)[0]
-            return release if _VERSION.match(release) else INVALID
+            return release if _VERSION.fullmatch(release) else INVALID
         if kind == "hash":
-            return value if _HASH.match(value) else INVALID
+            return value if _HASH.fullmatch(value) else INVALID
         if kind == "id":
             return value if _is_uuid4(value) else INVALID
         return INVALID
@@ -152,7 +160,7 @@ def _is_uuid4(text: str) -> bool:
 
 
 def _is_day(text: str) -> bool:
-    if not _DAY.match(text):
+    if not _DAY.fullmatch(text):
         return False
     import datetime  # only reached when checking spooled or received events
 

@@ -14,10 +14,11 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Optional
 
-from installer import consent, consent_record, paths, product, wire
+from installer import consent, consent_record, paths, product
 from installer.spool import Entry, Spool
 
 if TYPE_CHECKING:
@@ -25,7 +26,11 @@ if TYPE_CHECKING:
 
 TOTAL_SECONDS = 3.0
 ROUNDS = 4  # a few more claims for events spooled while sending, then stop
-_CHUNK = 200  # events per body: far below the collector's 64 KiB limit
+_CHUNK = 200  # events per body at most; the byte budget below usually binds first
+# Too little time left to hear an answer: a post now could be received but its answer
+# lost, and the batch sent twice. It waits for the next sender instead.
+_MIN_POST_SECONDS = 0.5
+_BODY_OVERHEAD = 256  # the keys around the envelope and the events list
 
 
 class _Deadline(BaseException):
@@ -33,6 +38,7 @@ class _Deadline(BaseException):
 
 
 def debug_enabled(env: Mapping[str, str]) -> bool:
+    """Whether <PREFIX>_TELEMETRY_DEBUG asks for each batch on stderr."""
     value = env.get(product.current().env("TELEMETRY_DEBUG"), "").strip().lower()
     return value not in ("", "0", "false", "off")
 
@@ -40,6 +46,8 @@ def debug_enabled(env: Mapping[str, str]) -> bool:
 def spawn(flag: Optional[bool] = None, env: Optional[Mapping[str, str]] = None) -> None:
     """Start a sender that outlives this process; never waits, never raises."""
     env = os.environ if env is None else env
+    if not sys.executable:
+        return  # an embedded interpreter cannot start a sender; the spool waits
     argv = [sys.executable, "-m", "installer.sender"]
     if flag is not None:
         argv.append("--telemetry" if flag else "--no-telemetry")
@@ -50,36 +58,54 @@ def spawn(flag: Optional[bool] = None, env: Optional[Mapping[str, str]] = None) 
     child_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (package_root, env.get("PYTHONPATH", "")) if p
     )
-    try:
-        subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-            close_fds=True,
-            cwd="/",
-            env=child_env,
-        )
-    except OSError:
-        pass  # no sender today; the events wait in the spool for the next one
+    # The child outlives this process on purpose; Popen's "still running" warning would
+    # only be noise on a user's terminal (python -X dev), so it is silenced here alone.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+                close_fds=True,
+                cwd="/",
+                env=child_env,
+            )
+        except (OSError, ValueError):
+            pass  # no sender today; the events wait in the spool for the next one
 
 
 def _groups(entries: list[Entry]) -> list[tuple[dict, list[dict]]]:
     """Entries grouped by envelope (one run each), in spool order, chunked for the wire."""
+    from installer import wire  # deferred: the process that only spawns never needs it
+
     groups: dict[str, tuple[dict, list[dict]]] = {}
     for entry in entries:
         key = wire.encode(entry.envelope).decode()
         groups.setdefault(key, (entry.envelope, []))[1].append(entry.event)
     batches = []
-    for envelope, events in groups.values():
-        for start in range(0, len(events), _CHUNK):
-            batches.append((envelope, events[start : start + _CHUNK]))
+    for key, (envelope, events) in groups.items():
+        budget = wire.MAX_BODY_BYTES - len(key) - _BODY_OVERHEAD
+        chunk: list[dict] = []
+        size = 0
+        for event in events:
+            cost = len(wire.encode(event)) + 1
+            if chunk and (size + cost > budget or len(chunk) >= _CHUNK):
+                batches.append((envelope, chunk))
+                chunk, size = [], 0
+            chunk.append(event)
+            size += cost
+        if chunk:
+            batches.append((envelope, chunk))
     return batches
 
 
 def next_bodies(spool: Spool) -> list[dict]:
     """The bodies the next send would carry, in order (what the preview shows)."""
+    from installer import wire
+
     return [wire.body(envelope, events) for envelope, events in _groups(spool.peek())]
 
 
@@ -98,13 +124,15 @@ def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
         for claim in claims:  # consent was withdrawn (or never real): nothing leaves
             spool.release(claim)
         return False
+    from installer import wire
+
     debug = debug_enabled(os.environ)
     ok = True
     for claim in claims:
         batches = _groups(spool.read_claim(claim))
         unsent: list[Entry] = []
         for envelope, events in batches:
-            if not ok or time.monotonic() >= deadline:
+            if not ok or deadline - time.monotonic() < _MIN_POST_SECONDS:
                 ok = False
                 unsent.extend(Entry(envelope, event) for event in events)
                 continue
@@ -163,7 +191,13 @@ def run(flag: Optional[bool] = None) -> int:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """The entry point of ``python -m installer.sender``; always exits 0, silently."""
     args = sys.argv[1:] if argv is None else argv
+    if hasattr(os, "nice"):
+        try:
+            os.nice(10)  # a background chore: whatever the user runs next comes first
+        except OSError:
+            pass
     flag = True if "--telemetry" in args else False if "--no-telemetry" in args else None
     try:
         return run(flag)
@@ -175,4 +209,13 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["TOTAL_SECONDS", "main", "next_bodies", "run", "send_once", "spawn"]
+__all__ = [
+    "ROUNDS",
+    "TOTAL_SECONDS",
+    "debug_enabled",
+    "main",
+    "next_bodies",
+    "run",
+    "send_once",
+    "spawn",
+]

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from installer import schema
-from installer.atomic import write_atomic
 
 try:
     import fcntl
@@ -33,6 +32,7 @@ MAX_AGE_DAYS = 7
 # A sender gives up after a few seconds; a claim this old belongs to a dead sender.
 STALE_CLAIM_SECONDS = 120
 _CLAIM_SUFFIX = ".claim"
+_LOCK_ATTEMPTS = 16
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def parse_lines(raw: bytes) -> list[Entry]:
     for line in raw.splitlines():
         try:
             data = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested garbage
             continue
         if not isinstance(data, dict):
             continue
@@ -72,7 +72,22 @@ def parse_lines(raw: bytes) -> list[Entry]:
     return entries
 
 
+def read_tail(path: Path) -> bytes:
+    """The newest whole lines of ``path`` that fit in MAX_BYTES; never reads more."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= MAX_BYTES:
+            return handle.read()
+        # One byte more than fits: it tells whether the tail starts on a line boundary.
+        handle.seek(size - MAX_BYTES - 1)
+        tail = handle.read(MAX_BYTES + 1)
+    start = tail.find(b"\n")
+    return tail[start + 1 :] if start >= 0 else b""
+
+
 class Spool:
+    """The spool of one product, in its state folder; every method is safe across processes."""
+
     def __init__(self, state_dir: Path) -> None:
         self.folder = state_dir
         self.path = state_dir / "spool.jsonl"
@@ -81,13 +96,30 @@ class Spool:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._lock()
         try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def _lock(self) -> int:
+        # discard() deletes the lock file; a process that was waiting on the deleted one
+        # must not believe it holds the lock, so it checks and locks the new file instead.
+        for _ in range(_LOCK_ATTEMPTS):
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            if fcntl is None:
+                return fd
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
+        raise OSError(f"{self.lock_path} keeps being replaced")
 
     def append(self, entries: Iterable[Entry]) -> None:
         """Add entries at the end, then drop the oldest past the size bound."""
@@ -95,17 +127,22 @@ class Spool:
         if not data:
             return
         with self._locked():
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                size = os.fstat(fd).st_size
-                if size and not self._ends_with_newline():
-                    data = b"\n" + data  # a killed writer left half a line: start afresh
-                os.write(fd, data)
-                size += len(data)
-            finally:
-                os.close(fd)
-            if size > MAX_BYTES:
-                self._trim()
+            self._append_locked(data)
+
+    def _append_locked(self, data: bytes) -> None:
+        if not data:
+            return
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size and not self._ends_with_newline():
+                data = b"\n" + data  # a killed writer left half a line: start afresh
+            os.write(fd, data)
+            size += len(data)
+        finally:
+            os.close(fd)
+        if size > MAX_BYTES:
+            self._trim()
 
     def _ends_with_newline(self) -> bool:
         with open(self.path, "rb") as handle:
@@ -113,22 +150,16 @@ class Spool:
             return handle.read(1) == b"\n"
 
     def _trim(self) -> None:
-        # Keep the newest valid lines that fit; this also heals corrupt lines away.
-        entries = parse_lines(self.path.read_bytes())
-        kept: list[bytes] = []
-        total = 0
-        for entry in reversed(entries):
-            line = entry.line()
-            if total + len(line) > MAX_BYTES:
-                break
-            kept.append(line)
-            total += len(line)
-        write_atomic(self.path, b"".join(reversed(kept)), mode=0o600)
+        # Keep the newest whole lines that fit. Bytes only, no parsing: this runs in the
+        # foreground when the spool is full; the sender skips and heals corrupt lines.
+        from installer.atomic import write_atomic  # deferred: tempfile is slow to import
+
+        write_atomic(self.path, read_tail(self.path), mode=0o600)
 
     def peek(self) -> list[Entry]:
         """What a sender would claim now, without claiming it (for the preview)."""
         try:
-            return parse_lines(self.path.read_bytes())
+            return parse_lines(read_tail(self.path))
         except OSError:
             return []
 
@@ -156,19 +187,29 @@ class Spool:
         return claims
 
     def read_claim(self, claim: Path) -> list[Entry]:
+        """The valid, fresh entries of a claim; corrupt lines are skipped."""
         try:
-            return parse_lines(claim.read_bytes())
+            return parse_lines(read_tail(claim))
         except OSError:
             return []
 
     def release(self, claim: Path) -> None:
+        """Drop a claim whose events were answered (or may no longer be sent)."""
         with contextlib.suppress(FileNotFoundError):
             claim.unlink()
 
     def give_back(self, claim: Path, entries: list[Entry]) -> None:
-        """Return unsent entries to the spool (bounded like any append), then drop the claim."""
-        self.append(entries)
-        self.release(claim)
+        """Return unsent entries to the spool (bounded like any append), then drop the claim.
+
+        If the claim is gone, discard() ran meanwhile (telemetry was turned off or the id
+        reset): the entries are dropped, never written back.
+        """
+        data = b"".join(entry.line() for entry in entries)
+        with self._locked():
+            if claim.exists():
+                self._append_locked(data)
+            with contextlib.suppress(FileNotFoundError):
+                claim.unlink()
 
     def discard(self) -> None:
         """Delete everything waiting: the spool, every claim and the lock."""
@@ -182,4 +223,12 @@ class Spool:
                 self.lock_path.unlink()
 
 
-__all__ = ["MAX_AGE_DAYS", "MAX_BYTES", "STALE_CLAIM_SECONDS", "Entry", "Spool", "parse_lines"]
+__all__ = [
+    "MAX_AGE_DAYS",
+    "MAX_BYTES",
+    "STALE_CLAIM_SECONDS",
+    "Entry",
+    "Spool",
+    "parse_lines",
+    "read_tail",
+]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
-import hashlib
+import itertools
 import os
 import sys
 import time
@@ -28,7 +28,9 @@ from installer.errors import DoorstepError
 from installer.paths import Paths, for_product
 from installer.product import Product, current
 
-BUFFER_LIMIT = 1024  # events held before a decision; a whole install and wizard is ~20
+# Events held before a decision. A whole install and wizard is ~20; 256 of the largest
+# events the schema allows still fit in the spool, so a "yes" never loses one to its bound.
+BUFFER_LIMIT = 256
 _SECONDS_PER_DAY = 86400
 
 
@@ -45,7 +47,7 @@ class Recorder:
         self._env = env
         self._schema = schema.current()
         self._events: deque[dict[str, Any]] = deque(maxlen=limit)
-        self._seq = 0
+        self._seq = itertools.count()  # next() on a count is atomic: threads may record
         self._day = (-1, "")
         self._ephemeral_id: Optional[str] = None
         self._atexit = False
@@ -73,8 +75,7 @@ class Recorder:
         events = self._events
         if len(events) == events.maxlen:
             self.dropped += 1
-        events.append({"name": name, "day": self._today(), "seq": self._seq, "props": clean})
-        self._seq += 1
+        events.append({"name": name, "day": self._today(), "seq": next(self._seq), "props": clean})
         if not self._atexit:
             self._atexit = True
             atexit.register(self._flush_at_exit)
@@ -89,11 +90,23 @@ class Recorder:
     @property
     def pending(self) -> list[dict[str, Any]]:
         """Copies of the events waiting in memory, oldest first."""
-        return [dict(event, props=dict(event["props"])) for event in self._events]
+        # deque.copy() is one atomic step, where iterating would fail beside a recording thread.
+        return [dict(event, props=dict(event["props"])) for event in self._events.copy()]
 
     def discard(self) -> None:
         """Forget every event waiting in memory (cancel, or a "no")."""
         self._events.clear()
+
+    def _drain(self) -> list[dict[str, Any]]:
+        # popleft is atomic: an event recorded meanwhile is left waiting for the next flush.
+        taken = []
+        events = self._events
+        for _ in range(len(events)):
+            try:
+                taken.append(events.popleft())
+            except IndexError:
+                break
+        return taken
 
     def paths(self) -> Paths:
         return for_product(self.product, self.env)
@@ -151,8 +164,7 @@ class Recorder:
 
         where = self.paths()
         the_envelope = envelope.build(self.env, install_id)
-        entries = [Entry(the_envelope, event) for event in self._events]
-        self.discard()
+        entries = [Entry(the_envelope, event) for event in self._drain()]
         try:
             Spool(where.state_dir).append(entries)
         except OSError:
@@ -188,6 +200,8 @@ class Recorder:
         saved = consent_record.read(self.paths().record).record
         if saved is None or not saved.enabled or saved.salt is None:
             return None
+        import hashlib  # deferred: loading OpenSSL costs every recording process otherwise
+
         digest = hashlib.sha256((saved.salt + "\0" + value).encode("utf-8"))
         return digest.hexdigest()[:12]
 

@@ -22,9 +22,15 @@ def _fenced(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def body(envelope: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The body for ``events`` under ``envelope``, cleaned and fenced."""
+    """The body for ``events`` under ``envelope``: schema first, then the fence.
+
+    Invalid events and values are dropped; ValueError when the envelope has no valid ids.
+    """
     the_schema = schema.current()
-    clean_envelope = the_schema.clean_envelope(_fenced(envelope))
+    # The schema runs first: it caps every string, so the fence only ever sees short ones.
+    clean_envelope = the_schema.clean_envelope(envelope)
+    if clean_envelope is not None:
+        clean_envelope = the_schema.clean_envelope(_fenced(clean_envelope))
     if clean_envelope is None:
         raise ValueError("an envelope without valid ids cannot be sent")
     clean_events = []
