@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import compare, table  # noqa: E402
+from measure import compare, table
 
 
 def main() -> int:
@@ -36,7 +36,12 @@ def main() -> int:
             {
                 "`python -c pass` (baseline)": [sys.executable, "-c", "pass"],
                 "`doorstep telemetry status`": [str(script), "telemetry", "status"],
-                "`doorstep telemetry status --json`": [str(script), "telemetry", "status", "--json"],
+                "`doorstep telemetry status --json`": [
+                    str(script),
+                    "telemetry",
+                    "status",
+                    "--json",
+                ],
             },
             runs=args.runs,
             env=env,
@@ -44,13 +49,17 @@ def main() -> int:
     finally:
         shutil.rmtree(home, ignore_errors=True)
     base = results[0].median_ms
-    print(f"`{Path(sys.executable).name} bench/status.py --runs {args.runs}` "
-          f"(Python {platform.python_version()}, {os.cpu_count()} cores)\n")
+    print(
+        f"`{Path(sys.executable).name} bench/status.py --runs {args.runs}` "
+        f"(Python {platform.python_version()}, {os.cpu_count()} cores)\n"
+    )
     print(table(results))
     print()
     for summary in results[1:]:
-        print(f"- {summary.label}: {summary.median_ms - base:+.1f} ms over the bare interpreter "
-              "(goal: at most +60 ms)")
+        print(
+            f"- {summary.label}: {summary.median_ms - base:+.1f} ms over the bare interpreter "
+            "(goal: at most +60 ms)"
+        )
     return 0
 
 

@@ -24,6 +24,7 @@ SOURCES = ("wizard", "inline", "flag", "cli", "settings", "notice")
 # A real record is a few hundred bytes; anything much larger is noise, not a record.
 MAX_BYTES = 16 * 1024
 _SALT = re.compile(r"^[0-9a-f]{32}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A random (version 4) UUID in its canonical form; a regex keeps uuid off the read path.
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -145,11 +146,14 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
 
 
 def _is_date(text: str) -> bool:
+    # The pattern first: from 3.11, fromisoformat also takes week dates like 2026-W47-1.
+    if _DATE.fullmatch(text) is None:
+        return False
     try:
         datetime.date.fromisoformat(text)
     except ValueError:
         return False
-    return len(text) == 10
+    return True
 
 
 def _is_uuid4(text: str) -> bool:

@@ -49,7 +49,11 @@ class Paths:
 def for_product(
     product: Optional[Product] = None, env: Optional[Mapping[str, str]] = None
 ) -> Paths:
-    """The locations for ``product`` (default: this one) under the current environment."""
+    """The locations for ``product`` (default: this one) under the current environment.
+
+    ``env`` decides only the bin folder (<PREFIX>_BIN_DIR); the config, state, data and
+    cache folders come from the process environment (HOME, XDG_*) through platformdirs.
+    """
     import platformdirs  # deferred: only commands that touch files pay for it
 
     product = product or current()

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from installer import paths, sender, telemetry, wire
+from installer import consent, paths, sender, telemetry, wire
 from installer.product import Product
 from installer.spool import Spool
 
@@ -25,10 +25,15 @@ def next_body(product: Product) -> tuple[dict[str, Any], list[str]]:
         body = recorder.preview()
         notes.append("nothing is waiting to be sent: this is the envelope alone")
     decision = recorder.decide()
-    if not decision.sends:
+    if decision.state != consent.ON:
         notes.append(
             f"telemetry is {decision.state} here: nothing will be sent; "
             "this shows what would be sent if it were on"
+        )
+    elif not decision.sends:
+        notes.append(
+            "no endpoint is configured: nothing will be sent; "
+            "this shows what would be sent if there were one"
         )
     return body, notes
 

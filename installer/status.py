@@ -7,7 +7,6 @@ keys, never rename or remove them.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -86,19 +85,13 @@ class Status:
         return "\n".join(lines)
 
 
-def _count_lines(path: os.PathLike[str]) -> int:
-    try:
-        with open(path, "rb") as handle:
-            return sum(1 for line in handle if line.strip())
-    except OSError:
-        return 0
-
-
 def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None) -> Status:
     """Everything status shows, read once; never raises for anything on disk."""
     record = consent_record.read(where.record)
     decision = consent.resolve(env, flag, record, product)
-    return Status(product, where, decision, record, _count_lines(where.spool))
+    from installer.spool import Spool  # only the events a sender would really send count
+
+    return Status(product, where, decision, record, len(Spool(where.state_dir).peek()))
 
 
 def render_json(status: Status) -> str:

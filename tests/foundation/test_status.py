@@ -129,9 +129,25 @@ def test_json_reports_unreadable_record_and_its_warning(home: Path) -> None:
 
 
 def test_spool_count_is_reported(home: Path) -> None:
-    spool = home / ".local/state/doorstep/spool.jsonl"
-    spool.parent.mkdir(parents=True)
-    spool.write_text('{"a": 1}\n{"b": 2}\n\n')
+    import datetime
+
+    from installer import envelope
+    from installer.spool import Entry, Spool
+
+    state = home / ".local/state/doorstep"
+    the_envelope = envelope.build({}, "3f0c2a4e-1b2c-4d3e-8f9a-0b1c2d3e4f5a")
+    today = datetime.date.today().isoformat()
+    old = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
+    event = {"name": "install_completed", "props": {"duration": "<1s"}}
+    Spool(state).append(
+        [
+            Entry(the_envelope, dict(event, day=day, seq=seq))
+            for seq, day in enumerate([today, today, old])
+        ]
+    )
+    with open(state / "spool.jsonl", "ab") as spool:
+        spool.write(b"not json at all\n")
+    # Only what a sender would really send counts: not corrupt lines, not stale ones.
     assert "(2 events waiting)" in status()
     assert json.loads(status("--json"))["files"]["spool"]["events"] == 2
 
