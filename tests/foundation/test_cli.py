@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from installer import consent_record
+from installer.spool import Spool
 from tests.support.cli import run
+from tests.support.entries import entries
 
 RECORD = Path(".config/doorstep/telemetry.toml")
 SPOOL = Path(".local/state/doorstep/spool.jsonl")
@@ -79,9 +81,8 @@ def test_enable_says_when_nothing_will_be_sent(home: Path) -> None:
 def test_disable_deletes_the_id_and_the_spool(home: Path) -> None:
     run("telemetry", "enable")
     spool = home / SPOOL
-    spool.parent.mkdir(parents=True, exist_ok=True)
-    spool.write_text('{"x": 1}\n{"x": 2}\n')
-    (spool.parent / "spool.jsonl.123-abcd.claim").write_text('{"x": 3}\n')
+    Spool(spool.parent).append(entries(2))
+    (spool.parent / "spool.jsonl.123-abcd.claim").write_bytes(entries(1)[0].line())
     result = run("telemetry", "disable")
     assert result.returncode == 0
     assert result.stdout.strip() == (

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from installer.spool import Spool
 from tests.support.cli import run
+from tests.support.entries import entries, today
 
 RECORD = Path(".config/doorstep/telemetry.toml")
 
@@ -129,22 +131,8 @@ def test_json_reports_unreadable_record_and_its_warning(home: Path) -> None:
 
 
 def test_spool_count_is_reported(home: Path) -> None:
-    import datetime
-
-    from installer import envelope
-    from installer.spool import Entry, Spool
-
     state = home / ".local/state/doorstep"
-    the_envelope = envelope.build({}, "3f0c2a4e-1b2c-4d3e-8f9a-0b1c2d3e4f5a")
-    today = datetime.date.today().isoformat()
-    old = (datetime.date.today() - datetime.timedelta(days=30)).isoformat()
-    event = {"name": "install_completed", "props": {"duration": "<1s"}}
-    Spool(state).append(
-        [
-            Entry(the_envelope, dict(event, day=day, seq=seq))
-            for seq, day in enumerate([today, today, old])
-        ]
-    )
+    Spool(state).append(entries(2) + entries(1, start=2, day=today(-30)))
     with open(state / "spool.jsonl", "ab") as spool:
         spool.write(b"not json at all\n")
     # Only what a sender would really send counts: not corrupt lines, not stale ones.

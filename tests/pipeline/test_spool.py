@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import stat
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from installer import envelope, schema, telemetry
+from installer import schema, telemetry
 from installer.paths import Paths
 from installer.schema import Prop
 from installer.spool import MAX_AGE_DAYS, MAX_BYTES, STALE_CLAIM_SECONDS, Entry, Spool
-
-ENVELOPE = envelope.build({}, str(uuid.uuid4()))
-
-
-def today(offset: int = 0) -> str:
-    day = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)
-    return day.isoformat()
-
-
-def entries(count: int, start: int = 0, day: str = "") -> list[Entry]:
-    return [
-        Entry(
-            ENVELOPE,
-            {
-                "name": "install_stage_completed",
-                "day": day or today(),
-                "seq": seq,
-                "props": {"stage": "package", "duration": "3-10s"},
-            },
-        )
-        for seq in range(start, start + count)
-    ]
+from tests.support.entries import ENVELOPE, entries, today
 
 
 def seqs(found: list[Entry]) -> list[int]:

@@ -1,0 +1,36 @@
+"""Valid spool entries for tests that need events already waiting on disk."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from installer import envelope
+from installer.spool import Entry
+
+ENVELOPE = envelope.build({}, str(uuid.uuid4()))
+
+
+def today(offset: int = 0) -> str:
+    """The UTC day ``offset`` days from today, as events carry it."""
+    day = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)
+    return day.isoformat()
+
+
+def entries(count: int, start: int = 0, day: str = "") -> list[Entry]:
+    """``count`` stage events with consecutive seq numbers, dated ``day`` (today)."""
+    return [
+        Entry(
+            ENVELOPE,
+            {
+                "name": "install_stage_completed",
+                "day": day or today(),
+                "seq": seq,
+                "props": {"stage": "package", "duration": "3-10s"},
+            },
+        )
+        for seq in range(start, start + count)
+    ]
+
+
+__all__ = ["ENVELOPE", "entries", "today"]
