@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Mapping
@@ -175,11 +176,16 @@ def _post_within(url: str, data: bytes, deadline: float) -> transport.Outcome:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def run(flag: Optional[bool] = None) -> int:
-    """The sender's whole life: a few rounds within the time budget."""
-    deadline = time.monotonic() + TOTAL_SECONDS
-    if hasattr(signal, "setitimer"):
-        signal.signal(signal.SIGALRM, _expire)
+def run(flag: Optional[bool] = None, budget: float = TOTAL_SECONDS) -> bool:
+    """A few rounds of sending within ``budget`` seconds; True when nothing is left waiting.
+
+    The detached sender's whole life, and also the foreground send of the two moments
+    that cannot leave it to a detached one (uninstall, a failed fresh install): the
+    alarm is armed only around each post, so it never interrupts the spool.
+    """
+    deadline = time.monotonic() + budget
+    armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, _expire) if armed else None
     spool = Spool(paths.for_product().state_dir)
     try:
         for _ in range(ROUNDS):
@@ -187,7 +193,10 @@ def run(flag: Optional[bool] = None) -> int:
                 break
     except OSError:
         pass  # what was not sent is still in a claim; a later sender adopts it
-    return 0
+    finally:
+        if armed:
+            signal.signal(signal.SIGALRM, previous)
+    return not spool.peek()
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -200,7 +209,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             pass
     flag = True if "--telemetry" in args else False if "--no-telemetry" in args else None
     try:
-        return run(flag)
+        run(flag)
+        return 0
     except Exception:
         return 0  # a sender never complains: telemetry must not cost the user anything
 

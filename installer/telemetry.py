@@ -116,8 +116,14 @@ class Recorder:
         record = consent_record.read(self.paths().record)
         return consent.resolve(self.env, self.flag, record, self.product)
 
-    def flush(self) -> str:
-        """Hand waiting events on if consent allows: "sent", "kept" (undecided) or "dropped"."""
+    def flush(self, wait: Optional[float] = None) -> str:
+        """Hand waiting events on if consent allows: "sent", "kept" (undecided) or "dropped".
+
+        Normally a detached sender takes them and nobody waits. With ``wait`` (seconds),
+        they are sent from this process within that time, for the moments when nothing
+        may outlive the command (uninstall); "sent" then means every one of them went,
+        and "spooled" that some still wait in the spool.
+        """
         if not self._events:
             return "kept"
         decision = self.decide()
@@ -130,7 +136,7 @@ class Recorder:
         if install_id is None:
             self.discard()
             return "dropped"
-        return self._spool_and_send(install_id)
+        return self._spool_and_send(install_id, wait)
 
     def _install_id(self, decision: consent.Decision) -> Optional[str]:
         where = self.paths()
@@ -158,7 +164,7 @@ class Recorder:
         )
         return record.install_id
 
-    def _spool_and_send(self, install_id: str) -> str:
+    def _spool_and_send(self, install_id: str, wait: Optional[float] = None) -> str:
         from installer import envelope, sender
         from installer.spool import Entry, Spool
 
@@ -169,6 +175,8 @@ class Recorder:
             Spool(where.state_dir).append(entries)
         except OSError:
             return "dropped"  # a full or read-only disk costs the events, never the command
+        if wait is not None:
+            return "sent" if sender.run(self.flag, wait) else "spooled"
         sender.spawn(self.flag, self.env)
         return "sent"
 

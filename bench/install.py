@@ -1,0 +1,248 @@
+"""Install time: install.sh beside `uv tool install` and `pipx install` of the same wheel.
+
+    .venv/bin/python bench/install.py [--runs 5]
+
+Every run starts in a fresh, empty HOME. Caches are warm: one uncounted run of each
+installer fills a shared uv cache, pip cache and pipx's shared pip, all outside HOME.
+Every package comes from the local wheelhouse (build/wheelhouse, built by
+`sh tests/run.sh`), so the figures measure the installers, not the network. doorstep's
+wheel is built afresh from a copy of this checkout. pipx itself is installed from PyPI
+into a throwaway environment. The runs of the four installers take turns, so a busy
+moment of the machine is shared out evenly. Prints a markdown block for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import pwd
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("pyproject.toml", "README.md", "installer", "tui", "collector")
+TIMEOUT = 600
+
+
+def run(argv: list[str], env: Mapping[str, str], what: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        argv,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # no terminal: install.sh's setup asks nothing
+    )
+    if result.returncode != 0:
+        sys.exit(f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def find_uv() -> str:
+    here = Path(sys.executable).parent / "uv"
+    found = str(here) if here.exists() else shutil.which("uv")
+    if found is None:
+        sys.exit("uv is needed: pip install -e '.[test]' (or put uv on PATH)")
+    return found
+
+
+def build_wheel(work: Path, uv: str, dependencies: Path) -> Path:
+    source = work / "source"
+    source.mkdir()
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, source / name)
+    env = dict(os.environ, UV_CACHE_DIR=str(work / "build-cache"), UV_NO_CONFIG="1")
+    argv = [uv, "build", "--wheel", "--offline", "--find-links", str(dependencies)]
+    run([*argv, "--out-dir", str(work / "dist"), str(source)], env, "building the wheel")
+    (wheel,) = (work / "dist").glob("doorstep-*.whl")
+    return wheel
+
+
+def tool_farm(folder: Path, leave_out: tuple[str, ...]) -> Path:
+    """Links to every command on PATH but ``leave_out``: this machine without uv."""
+    folder.mkdir()
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(entry):
+            continue
+        for name in os.listdir(entry):
+            target = os.path.join(entry, name)
+            if name in leave_out or (folder / name).exists() or os.path.isdir(target):
+                continue
+            if os.access(target, os.X_OK):
+                (folder / name).symlink_to(target)
+    return folder
+
+
+def python3() -> str:
+    """The interpreter install.sh would pick (python3 on PATH), resolved past any shim."""
+    found = subprocess.run(
+        ["python3", "-I", "-c", "import sys; print(sys.executable)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return found.stdout.strip()
+
+
+def breakdown(
+    work: Path, uv: str, python: str, wheel: Path, env: dict[str, str], runs: int
+) -> dict[str, list[float]]:
+    """install.sh's steps one by one, the way it runs them, each in a fresh HOME."""
+    parts: dict[str, list[float]] = {}
+    for _ in range(runs):
+        home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
+        venv = home / ".local" / "share" / "doorstep" / "venv"
+        bin_dir = home / ".local" / "bin"
+        here = dict(env, HOME=str(home))
+        venv_python = str(venv / "bin" / "python")
+        finish = [venv_python, "-I", "-m", "installer", "_install", "finish", "--venv", str(venv)]
+        finish += ["--tool", "uv", "--python", python, "--source", str(wheel), "--quiet"]
+        setup = [str(bin_dir / "doorstep"), "setup", "--no-telemetry", "--yes"]
+        package = [uv, "pip", "install", "-q", "--python", venv_python, str(wheel)]
+        steps = {
+            "python3 probe (preflight)": [python, "-I", "-c", "import sys, pip"],
+            "uv venv (environment)": [uv, "venv", "-q", "--python", python, str(venv)],
+            "uv pip install (package)": package,
+            "link, path, receipt (one Python)": [*finish, "--bin-dir", str(bin_dir)],
+            "setup --no-telemetry (wizard stage)": setup,
+        }
+        for name, argv in steps.items():
+            started = time.perf_counter()
+            run(argv, here, name)
+            parts.setdefault(name, []).append(time.perf_counter() - started)
+        shutil.rmtree(home)
+    return parts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="counted runs of each (5)")
+    args = parser.parse_args()
+    dependencies = ROOT / "build" / "wheelhouse"
+    if not any(dependencies.glob("setuptools-*.whl")):
+        sys.exit(f"no wheelhouse at {dependencies}: run `sh tests/run.sh` first")
+    uv = find_uv()
+    python = python3()
+    with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as folder:
+        work = Path(folder)
+        wheel = build_wheel(work, uv, dependencies)
+        house = work / "wheelhouse"
+        house.mkdir()
+        for item in dependencies.glob("*.whl"):
+            if not item.name.startswith("doorstep-"):
+                (house / item.name).symlink_to(item)
+        shutil.copy2(wheel, house / wheel.name)
+        wheel = house / wheel.name
+        (work / "empty-index").mkdir()
+        uv_dir = work / "uv-only"
+        uv_dir.mkdir()
+        (uv_dir / "uv").symlink_to(uv)
+        no_uv = tool_farm(work / "no-uv", ("uv", "uvx"))
+        pipx_env = work / "pipx-venv"
+        run([python, "-m", "venv", str(pipx_env)], os.environ, "making pipx's environment")
+        pip = [str(pipx_env / "bin" / "python"), "-m", "pip", "install", "--quiet", "pipx"]
+        run(pip, os.environ, "installing pipx from PyPI")
+        pipx = str(pipx_env / "bin" / "pipx")
+        # pipx's shared pip is made once, from PyPI like pipx itself (it is part of pipx).
+        shared = work / "pipx-shared"
+        run([python, "-m", "venv", str(shared)], os.environ, "making pipx's shared pip")
+        upgrade = [str(shared / "bin" / "python"), "-m", "pip", "install", "-q", "-U", "pip"]
+        run(upgrade, os.environ, "upgrading pipx's shared pip from PyPI")
+        pipx_version = run([pipx, "--version"], os.environ, "pipx --version").stdout.strip()
+        uv_version = run([uv, "--version"], os.environ, "uv --version").stdout.strip()
+
+        real_home = pwd.getpwuid(os.getuid()).pw_dir
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PIP_", "UV_", "PIPX_", "XDG_", "DOORSTEP_")) and k != "CI"
+        }
+        base.update(
+            PIP_CONFIG_FILE=os.devnull,
+            PIP_NO_INDEX="1",
+            PIP_FIND_LINKS=str(house),
+            PIP_CACHE_DIR=str(work / "pip-cache"),
+            PIP_DISABLE_PIP_VERSION_CHECK="1",
+            UV_NO_CONFIG="1",
+            UV_DEFAULT_INDEX=str(work / "empty-index"),
+            UV_FIND_LINKS=str(house),
+            UV_CACHE_DIR=str(work / "uv-cache"),
+            UV_PYTHON_DOWNLOADS="never",
+            PIPX_SHARED_LIBS=str(shared),
+            PIPX_DEFAULT_PYTHON=python,
+            RUSTUP_HOME=os.path.join(real_home, ".rustup"),  # pip asks rustc for its user agent
+        )
+        # python3 on PATH is the interpreter itself (no version-manager shim in between),
+        # as on most machines; every installer uses that same interpreter.
+        first = os.path.dirname(python)
+        with_uv = dict(base, PATH=os.pathsep.join([first, str(uv_dir), os.environ["PATH"]]))
+        without_uv = dict(base, PATH=os.pathsep.join([first, str(no_uv)]))
+        script = ["dash", str(ROOT / "install.sh"), "--from", str(wheel), "--no-telemetry", "-q"]
+        contenders = {
+            "install.sh (uv on PATH)": (script, with_uv),
+            "uv tool install": (
+                [uv, "tool", "install", "-q", "--python", python, str(wheel)],
+                with_uv,
+            ),
+            "install.sh (no uv: venv + pip)": (script, without_uv),
+            "pipx install": ([pipx, "install", "--python", python, str(wheel)], without_uv),
+        }
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        for round_number in range(args.runs + 1):  # round 0 warms the caches, uncounted
+            for name, (argv, env) in contenders.items():
+                home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
+                started = time.perf_counter()
+                run(argv, dict(env, HOME=str(home)), name)
+                elapsed = time.perf_counter() - started
+                if not any((home / ".local" / "bin").glob("doorstep")):
+                    sys.exit(f"{name} left no ~/.local/bin/doorstep")
+                if round_number:
+                    times[name].append(elapsed)
+                shutil.rmtree(home)
+
+        parts = breakdown(work, uv, python, wheel, with_uv, args.runs)
+
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print("```")
+    print(f"$ .venv/bin/python bench/install.py --runs {args.runs}")
+    print(
+        f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()} ({python}), {uv_version}, pipx {pipx_version}"
+    )
+    print(f"fresh HOME per run, warm caches, wheels from the local wheelhouse; {args.runs} runs")
+    print()
+    print("| installer | median | fastest | slowest |")
+    print("|---|---:|---:|---:|")
+    for name, values in times.items():
+        print(f"| {name} | {median[name]:.2f} s | {min(values):.2f} s | {max(values):.2f} s |")
+    print()
+    ours, uv_tool = median["install.sh (uv on PATH)"], median["uv tool install"]
+    pip_ours, pipx_time = median["install.sh (no uv: venv + pip)"], median["pipx install"]
+    print(f"install.sh / uv tool install: {ours / uv_tool:.2f}x (goal: at most 1.10x)")
+    print(f"install.sh without uv / pipx install: {pip_ours / pipx_time:.2f}x (goal: below 1)")
+    print()
+    print("Where install.sh's time goes (uv on PATH; medians of the same number of runs):")
+    print()
+    print("| step | median |")
+    print("|---|---:|")
+    for name, values in parts.items():
+        print(f"| {name} | {statistics.median(values):.3f} s |")
+    print("```")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,687 @@
+#!/bin/sh
+# shellcheck shell=dash
+#
+# The Doorstep installer: puts the command into its own Python environment, links it
+# onto PATH, then starts the first-run setup, which asks before anything is shared.
+#
+#   curl -fsSL URL/install.sh | sh
+#   curl -fsSL URL/install.sh | sh -s -- --no-telemetry
+#   sh install.sh --help
+#
+# Every line is a definition until the last one calls main, so a download that is cut
+# short runs nothing. Until you answer the setup, nothing this script learns about the
+# install is written to disk or sent anywhere: its stage timings reach the setup as
+# one command-line argument.
+
+set -u
+
+# The product this script installs. It is downloaded on its own and cannot read
+# installer/product.toml, so these must equal that file (a test checks); run from a
+# checkout, the checkout's product.toml wins.
+product_defaults() {
+    PRODUCT_NAME="doorstep"
+    PRODUCT_DISPLAY_NAME="Doorstep"
+    PRODUCT_ENV_PREFIX="DOORSTEP"
+    PRODUCT_PACKAGE="doorstep"
+}
+
+usage() {
+    cat <<EOF
+Install $PRODUCT_DISPLAY_NAME into its own Python environment and put '$PRODUCT_NAME' on your PATH.
+
+Usage: sh install.sh [options]
+       curl -fsSL URL/install.sh | sh -s -- [options]
+
+Options:
+  -y, --yes             ask nothing: the flags and the default policy decide
+      --no-telemetry    share nothing and do not ask (saved as your choice)
+      --telemetry       share anonymous usage data, without asking (saved)
+      --inline          ask in the terminal instead of full-screen
+      --from SOURCE     what to install: a requirement, a local path, a wheel or a URL
+                        (default: '$PRODUCT_PACKAGE' from the package index, or the
+                        checkout this script is in)
+      --version V       install release V of '$PRODUCT_PACKAGE' from the package index
+      --bin-dir DIR     link the command into DIR (default: ~/.local/bin)
+      --no-modify-path  leave your shell start-up files alone
+  -q, --quiet           print only errors
+  -h, --help            show this help
+
+Environment: ${PRODUCT_ENV_PREFIX}_INSTALL_SOURCE, ${PRODUCT_ENV_PREFIX}_BIN_DIR,
+${PRODUCT_ENV_PREFIX}_NO_MODIFY_PATH=1, ${PRODUCT_ENV_PREFIX}_TELEMETRY=0|1, DO_NOT_TRACK=1,
+CI, NONINTERACTIVE. uv is used when it is on PATH, otherwise python3 -m venv and pip.
+Remove everything again with '$PRODUCT_NAME uninstall' (or uninstall.sh).
+EOF
+}
+
+say() {
+    [ "$quiet" = 1 ] || printf '%s: %s\n' "$PRODUCT_NAME" "$*" >&2
+}
+
+warn() {
+    printf '%s: warning: %s\n' "$PRODUCT_NAME" "$*" >&2
+}
+
+usage_error() {
+    printf "%s: %s (see 'sh install.sh --help')\n" "$PRODUCT_NAME" "$*" >&2
+    exit 2
+}
+
+check_cmd() {
+    command -v "$1" >/dev/null 2>&1
+}
+
+truthy() {
+    case "$1" in
+        "" | 0 | false | FALSE | False | no | off) return 1 ;;
+        *) return 0 ;;
+    esac
+}
+
+# The value of <PREFIX>_$1; the prefix is product data, checked to be A-Z, 0-9 and _.
+env_value() {
+    eval "printf '%s' \"\${${PRODUCT_ENV_PREFIX}_$1:-}\""
+}
+
+init_state() {
+    quiet=0
+    opt_yes=0
+    opt_flag=""
+    opt_inline=0
+    opt_from=""
+    opt_version=""
+    opt_bin_dir=""
+    no_modify_path=0
+    current_stage=preflight
+    stage_times=""
+    fail_log=""
+    fail_class=""
+    created_dirs=""
+    created_rev=""
+    own_cache=0
+    had_previous=0
+    previous_version=""
+    new_version=""
+    moved_aside=0
+    building=0
+    package_done=0
+    committed=0
+    tool=""
+    uv=""
+    python=""
+    python_pip=0
+    path_state=""
+}
+
+parse_args() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            -y | --yes) opt_yes=1 ;;
+            --telemetry | --no-telemetry)
+                [ -z "$opt_flag" ] || [ "$opt_flag" = "$1" ] ||
+                    usage_error "choose one of --telemetry and --no-telemetry"
+                opt_flag=$1
+                ;;
+            --inline) opt_inline=1 ;;
+            --from | --version | --bin-dir)
+                case "${2:-}" in "" | -*) usage_error "$1 needs a value" ;; esac
+                case "$1" in
+                    --from) opt_from=$2 ;;
+                    --version) opt_version=$2 ;;
+                    --bin-dir) opt_bin_dir=$2 ;;
+                esac
+                shift
+                ;;
+            --from=*) opt_from=${1#--from=} ;;
+            --version=*) opt_version=${1#--version=} ;;
+            --bin-dir=*) opt_bin_dir=${1#--bin-dir=} ;;
+            --no-modify-path) no_modify_path=1 ;;
+            -q | --quiet) quiet=1 ;;
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            *) usage_error "unknown option '$1'" ;;
+        esac
+        shift
+    done
+}
+
+# When this script is a file inside a checkout, that checkout is the default source
+# and its product file names the product. Piped, $0 is the shell: no checkout.
+find_checkout() {
+    checkout=""
+    [ -f "$0" ] || return 0
+    case "$0" in
+        */*) fc_dir=${0%/*} ;;
+        *) fc_dir=. ;;
+    esac
+    if [ -f "$fc_dir/pyproject.toml" ] && [ -f "$fc_dir/installer/product.toml" ]; then
+        checkout=$(cd "$fc_dir" && pwd -P) || checkout=""
+    fi
+}
+
+# Reads the string values of product.toml's top-level keys, in shell alone.
+read_checkout_product() {
+    while IFS= read -r rc_line || [ -n "$rc_line" ]; do
+        case "$rc_line" in
+            *=*\"*\"*) ;;
+            *) continue ;;
+        esac
+        rc_value=${rc_line#*\"}
+        rc_value=${rc_value%%\"*}
+        [ -n "$rc_value" ] || continue
+        case "${rc_line%%[ =]*}" in
+            name) PRODUCT_NAME=$rc_value ;;
+            display_name) PRODUCT_DISPLAY_NAME=$rc_value ;;
+            env_prefix) PRODUCT_ENV_PREFIX=$rc_value ;;
+            package) PRODUCT_PACKAGE=$rc_value ;;
+        esac
+    done <"$checkout/installer/product.toml"
+}
+
+check_product() {
+    case "$PRODUCT_NAME" in
+        "" | *[!a-z0-9-]*) usage_error "the product name '$PRODUCT_NAME' is not valid" ;;
+    esac
+    case "$PRODUCT_ENV_PREFIX" in
+        "" | *[!A-Z0-9_]*) usage_error "the environment prefix '$PRODUCT_ENV_PREFIX' is not valid" ;;
+    esac
+}
+
+# The same folders platformdirs gives the Python side (XDG variables count only when
+# they are absolute paths, as there).
+locate() {
+    case "${HOME:-}" in
+        /*) ;;
+        *) usage_error "HOME must be set to your home folder" ;;
+    esac
+    if [ "$(uname -s 2>/dev/null)" = Darwin ]; then
+        lc_data="$HOME/Library/Application Support"
+        lc_cache="$HOME/Library/Caches"
+    else
+        lc_data="$HOME/.local/share"
+        lc_cache="$HOME/.cache"
+    fi
+    case "${XDG_DATA_HOME:-}" in /*) lc_data=$XDG_DATA_HOME ;; esac
+    case "${XDG_CACHE_HOME:-}" in /*) lc_cache=$XDG_CACHE_HOME ;; esac
+    data_dir="$lc_data/$PRODUCT_NAME"
+    cache_dir="$lc_cache/$PRODUCT_NAME"
+    venv="$data_dir/venv"
+    aside="$data_dir/venv.previous"
+    bin_dir=$opt_bin_dir
+    [ -n "$bin_dir" ] || bin_dir=$(env_value BIN_DIR)
+    [ -n "$bin_dir" ] || bin_dir="$HOME/.local/bin"
+    case "$bin_dir" in
+        \~) bin_dir=$HOME ;;
+        \~/*) bin_dir="$HOME/${bin_dir#\~/}" ;;
+        /*) ;;
+        *) bin_dir="$(pwd)/$bin_dir" ;;
+    esac
+    link="$bin_dir/$PRODUCT_NAME"
+}
+
+choose_source() {
+    source=$opt_from
+    [ -n "$source" ] || source=$(env_value INSTALL_SOURCE)
+    if [ -n "$source" ] && [ -n "$opt_version" ]; then
+        usage_error "--version picks a release from the package index; drop it when using --from"
+    fi
+    if [ -z "$source" ] && [ -n "$opt_version" ]; then
+        source="$PRODUCT_PACKAGE==$opt_version"
+    elif [ -z "$source" ] && [ -n "$checkout" ]; then
+        source=$checkout
+    elif [ -z "$source" ]; then
+        source=$PRODUCT_PACKAGE
+    fi
+    case "$source" in
+        \~/*) source="$HOME/${source#\~/}" ;;
+        -*) usage_error "the source '$source' looks like an option; give a requirement, path, wheel or URL" ;;
+    esac
+}
+
+decide_interaction() {
+    noninteractive=0
+    [ "$opt_yes" = 1 ] && noninteractive=1
+    truthy "${CI:-}" && noninteractive=1
+    truthy "${NONINTERACTIVE:-}" && noninteractive=1
+    # Only opening /dev/tty tells whether there is a terminal (-r says yes without one).
+    (exec </dev/tty) 2>/dev/null || noninteractive=1
+    truthy "$(env_value NO_MODIFY_PATH)" && no_modify_path=1
+    return 0
+}
+
+# A clock in centiseconds: /proc/uptime costs no process; elsewhere whole seconds.
+clock() {
+    clock_now=""
+    if [ -r /proc/uptime ] && read -r clock_up _ </proc/uptime; then
+        case "$clock_up" in
+            *.??) clock_now=${clock_up%.*}${clock_up#*.} ;;
+        esac
+    fi
+    case "$clock_now" in
+        "" | *[!0-9]*)
+            clock_now=$(date +%s 2>/dev/null)
+            case "$clock_now" in "" | *[!0-9]*) clock_now=0 ;; esac
+            clock_now="${clock_now}00"
+            ;;
+    esac
+    while [ "${#clock_now}" -gt 1 ] && [ "${clock_now#0}" != "$clock_now" ]; do
+        clock_now=${clock_now#0}
+    done
+}
+
+run_stage() {
+    current_stage=$1
+    clock
+    rs_start=$clock_now
+    "$2"
+    clock
+    rs_cs=$((clock_now - rs_start))
+    rs_frac=$((rs_cs % 100))
+    [ "$rs_frac" -ge 10 ] || rs_frac="0$rs_frac"
+    stage_times="$stage_times,$1=$((rs_cs / 100)).$rs_frac"
+}
+
+# mkdir -p that remembers each folder it had to make, so a failure (and later the
+# uninstall) removes exactly those.
+mkdir_tracked() {
+    mt_dir=$1
+    mt_new=""
+    while [ -n "$mt_dir" ] && [ ! -d "$mt_dir" ]; do
+        mt_new="$mt_new$mt_dir
+"
+        mt_dir=${mt_dir%/*}
+    done
+    mkdir -p "$1" 2>/dev/null || return 1
+    created_rev="$mt_new$created_rev"
+    created_dirs="$created_dirs$mt_new"
+}
+
+remove_created_dirs() {
+    rc_ifs=$IFS
+    IFS='
+'
+    for rc_dir in $created_rev; do
+        if [ "$own_cache" = 1 ] && [ "$rc_dir" = "$cache_dir" ]; then
+            rm -rf "$rc_dir"
+        else
+            rmdir "$rc_dir" 2>/dev/null
+        fi
+    done
+    IFS=$rc_ifs
+}
+
+suggest_python() {
+    if check_cmd apt-get; then
+        printf 'sudo apt-get install python3 python3-venv'
+    elif check_cmd dnf; then
+        printf 'sudo dnf install python3'
+    elif check_cmd yum; then
+        printf 'sudo yum install python3'
+    elif check_cmd pacman; then
+        printf 'sudo pacman -S python'
+    elif check_cmd apk; then
+        printf 'sudo apk add python3'
+    elif check_cmd zypper; then
+        printf 'sudo zypper install python3'
+    elif check_cmd brew; then
+        printf 'brew install python'
+    else
+        printf 'see https://www.python.org/downloads/'
+    fi
+}
+
+find_python() {
+    # Asked of each candidate: its version, whether it is new enough, whether its own pip
+    # can install into another environment (pip >= 22.3 has --python), and its real path.
+    fp_probe='import sys
+v = sys.version_info
+try:
+    import pip
+    p = int(tuple(int(x) for x in pip.__version__.split(".")[:2]) >= (22, 3))
+except Exception:
+    p = 0
+print("%d.%d %d %d %s" % (v[0], v[1], v >= (3, 9), p, sys.executable))'
+    fp_flags=-I
+    if [ -n "$uv" ]; then
+        # uv installs, so pip is not asked about: importing it alone costs ~40 ms.
+        fp_probe='import sys
+v = sys.version_info
+print("%d.%d %d 0 %s" % (v[0], v[1], v >= (3, 9), sys.executable))'
+        fp_flags=-IS
+    fi
+    python=""
+    fp_old=""
+    for fp_name in python3 python3.15 python3.14 python3.13 python3.12 python3.11 python3.10 python3.9 python; do
+        check_cmd "$fp_name" || continue
+        fp_info=$("$fp_name" "$fp_flags" -c "$fp_probe" </dev/null 2>/dev/null) || continue
+        fp_version=${fp_info%% *}
+        fp_rest=${fp_info#* }
+        if [ "${fp_rest%% *}" = 1 ]; then
+            fp_rest=${fp_rest#1 }
+            python_pip=${fp_rest%% *}
+            python=${fp_rest#? }
+            [ -n "$python" ] || python=$(command -v "$fp_name")
+            python_version=$fp_version
+            return 0
+        fi
+        [ -n "$fp_old" ] || fp_old="$fp_name is $fp_version"
+    done
+    if [ -n "$fp_old" ]; then
+        fail python_too_old "$PRODUCT_DISPLAY_NAME needs Python 3.9 or newer, and $fp_old" \
+            "install a newer Python ($(suggest_python)), then run this installer again"
+    fi
+    fail no_python "$PRODUCT_DISPLAY_NAME needs Python 3.9 or newer, and none was found on PATH" \
+        "install Python ($(suggest_python)), then run this installer again"
+}
+
+preflight() {
+    for pf_cmd in mkdir rm mv rmdir uname; do
+        check_cmd "$pf_cmd" || fail missing_tool "the '$pf_cmd' command is missing" \
+            "install it (it is part of coreutils), then run this installer again"
+    done
+    uv=$(command -v uv 2>/dev/null) || uv=""
+    find_python
+    if [ -n "$uv" ]; then
+        tool=uv
+    else
+        tool=pip
+        # Without its own pip, the new environment needs one from ensurepip (slower).
+        [ "$python_pip" = 1 ] || "$python" -I -c 'import venv, ensurepip' </dev/null >/dev/null 2>&1 ||
+            fail missing_tool "Python $python_version at $python has neither pip nor ensurepip" \
+                "install its venv module (e.g. sudo apt-get install python3-venv) or uv, then run this installer again"
+    fi
+    case "$source" in
+        /* | ./* | ../*)
+            [ -e "$source" ] || fail other "$source does not exist" \
+                "check the path given to --from or ${PRODUCT_ENV_PREFIX}_INSTALL_SOURCE"
+            ;;
+    esac
+    say "using Python $python_version ($python) and $tool"
+}
+
+# Caches go into doorstep's own cache folder (removed by the uninstall) unless the
+# person chose one, so the install leaves nothing in ~/.cache/pip or ~/.cache/uv.
+use_own_cache() {
+    if [ -z "${UV_CACHE_DIR:-}" ] && [ "$tool" = uv ]; then
+        UV_CACHE_DIR="$cache_dir/uv"
+        export UV_CACHE_DIR
+        own_cache=1
+    fi
+    if [ -z "${PIP_CACHE_DIR:-}" ] && [ "$tool" = pip ]; then
+        PIP_CACHE_DIR="$cache_dir/pip"
+        export PIP_CACHE_DIR
+        own_cache=1
+    fi
+    if [ "$own_cache" = 1 ]; then
+        mkdir_tracked "$cache_dir" || fail permission_denied "cannot create $cache_dir" \
+            "make ${cache_dir%/*} writable (or point XDG_CACHE_HOME at a folder you own)"
+    fi
+    # No prompts, no self-update checks, no Python downloads: quiet and predictable.
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_NO_INPUT=1
+    export PIP_DISABLE_PIP_VERSION_CHECK PIP_NO_INPUT
+    [ -n "${UV_PYTHON_DOWNLOADS:-}" ] || {
+        UV_PYTHON_DOWNLOADS=never
+        export UV_PYTHON_DOWNLOADS
+    }
+}
+
+classify() {
+    case "$fail_log" in
+        *"No space left on device"* | *"Errno 28"* | *"os error 28"* | *"Disk quota exceeded"*)
+            fail_class=disk_full
+            ;;
+        *"Permission denied"* | *"Errno 13"* | *"os error 13"* | *"Read-only file system"*)
+            fail_class=permission_denied
+            ;;
+        *) fail_class=$1 ;;
+    esac
+}
+
+hint_for() {
+    case "$fail_class" in
+        disk_full) printf 'free some disk space where %s lives, then run this installer again' "$data_dir" ;;
+        permission_denied) printf 'make %s writable (or point XDG_DATA_HOME at a folder you own), then run this installer again' "$data_dir" ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+
+installed_version() {
+    iv_norm=$(printf '%s' "$PRODUCT_PACKAGE" | tr 'A-Z.-' 'a-z__')
+    for iv_dir in "$1"/lib/python*/site-packages/"$iv_norm"-*.dist-info; do
+        [ -d "$iv_dir" ] || continue
+        iv_dir=${iv_dir##*/}
+        iv_dir=${iv_dir#"$iv_norm"-}
+        printf '%s' "${iv_dir%.dist-info}"
+        return 0
+    done
+}
+
+make_environment() {
+    # A run that was killed halfway may have left the previous environment aside.
+    if [ -d "$aside" ]; then
+        if [ -e "$venv" ]; then rm -rf "$aside"; else mv "$aside" "$venv"; fi
+    fi
+    if [ -e "$venv" ] || [ -L "$venv" ]; then
+        had_previous=1
+        previous_version=$(installed_version "$venv")
+    fi
+    mkdir_tracked "$data_dir" || fail permission_denied "cannot create $data_dir" \
+        "make ${data_dir%/*} writable (or point XDG_DATA_HOME at a folder you own), then run this installer again"
+    use_own_cache
+    if [ "$had_previous" = 1 ]; then
+        # The old environment waits aside until the new one works, then goes.
+        mv "$venv" "$aside" 2>/dev/null || fail permission_denied "cannot move $venv aside" \
+            "make $data_dir writable, then run this installer again"
+        moved_aside=1
+    fi
+    building=1
+    if [ "$tool" = uv ]; then
+        fail_log=$("$uv" venv --quiet --python "$python" "$venv" </dev/null 2>&1)
+    elif [ "$python_pip" = 1 ]; then
+        fail_log=$("$python" -m venv --without-pip "$venv" </dev/null 2>&1)
+    else
+        fail_log=$("$python" -m venv "$venv" </dev/null 2>&1)
+    fi || {
+        classify venv_failed
+        fail "$fail_class" "could not create the environment $venv" "$(hint_for "check the messages above, then run this installer again")"
+    }
+    fail_log=""
+}
+
+install_package() {
+    say "installing $source_label"
+    # Like uv, pip leaves compiling to the first import: only what runs gets compiled.
+    if [ "$tool" = uv ]; then
+        fail_log=$("$uv" pip install --python "$venv/bin/python" "$source" </dev/null 2>&1)
+    elif [ "$python_pip" = 1 ]; then
+        fail_log=$("$python" -m pip --python "$venv/bin/python" install --no-compile \
+            --no-warn-script-location "$source" </dev/null 2>&1)
+    else
+        fail_log=$("$venv/bin/python" -m pip install --no-compile --no-warn-script-location \
+            "$source" </dev/null 2>&1)
+    fi || {
+        classify package_failed
+        fail "$fail_class" "could not install $source_label" \
+            "$(hint_for "check that $source is right and that the package index is reachable, then run this installer again")"
+    }
+    fail_log=""
+    [ -x "$venv/bin/$PRODUCT_NAME" ] || fail package_failed \
+        "$source_label installed no '$PRODUCT_NAME' command" \
+        "point --from at $PRODUCT_DISPLAY_NAME itself, then run this installer again"
+    new_version=$(installed_version "$venv")
+    package_done=1
+}
+
+# The link and path stages, and the receipt, run in Python from the new environment.
+finish_install() {
+    current_stage="link"
+    set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
+        --source "$source" --bin-dir "$bin_dir" --created "$created_dirs"
+    [ "$own_cache" = 1 ] && set -- "$@" --cache-dir "$cache_dir"
+    [ "$no_modify_path" = 1 ] && set -- "$@" --no-modify-path
+    [ "$quiet" = 1 ] && set -- "$@" --quiet
+    fi_out=$("$venv/bin/python" -I -m installer "$@" </dev/null)
+    fi_rc=$?
+    case "$fi_out" in
+        failed=*:*)
+            fi_out=${fi_out#failed=}
+            current_stage=${fi_out%%:*}
+            fail "${fi_out#*:}" ""
+            ;;
+    esac
+    [ "$fi_rc" = 0 ] || fail other "the new environment could not finish the install (exit $fi_rc)" \
+        "check the messages above, then run this installer again"
+    path_state=${fi_out##*path_state=}
+    stage_times="$stage_times,${fi_out%%[!a-z0-9=.,]*}"
+}
+
+commit() {
+    committed=1
+    if [ "$moved_aside" = 1 ]; then
+        rm -rf "$aside" || warn "could not remove the previous environment $aside; delete it yourself"
+    fi
+}
+
+install_kind() {
+    if [ "$had_previous" = 0 ]; then
+        kind=fresh
+    elif [ -n "$previous_version" ] && [ "$previous_version" = "$new_version" ]; then
+        kind=reinstall
+    else
+        kind=upgrade
+    fi
+}
+
+# setup opens /dev/tty itself; stdin is left as it is (with curl | sh it is the pipe).
+run_wizard() {
+    current_stage=wizard
+    rw_trace="kind=$kind,method=script"
+    [ -z "$started_epoch" ] || rw_trace="$rw_trace,started=$started_epoch"
+    rw_trace="$rw_trace$stage_times"
+    set -- setup --install-trace "$rw_trace"
+    [ "$noninteractive" = 1 ] && set -- "$@" --yes
+    [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
+    [ "$opt_inline" = 1 ] && set -- "$@" --inline
+    "$link" "$@"
+    wizard_rc=$?
+}
+
+# A path for people: under the home folder it starts with ~.
+tilde() {
+    case "$1" in
+        "$HOME"/*) printf '~%s' "${1#"$HOME"}" ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+
+report() {
+    [ "$wizard_rc" = 0 ] || warn "the first-run setup did not finish (exit $wizard_rc); run '$PRODUCT_NAME setup' to answer it later"
+    [ "$quiet" = 1 ] && return 0
+    case "$kind" in
+        fresh) rp_what="$PRODUCT_DISPLAY_NAME $new_version is installed (fresh install)." ;;
+        upgrade) rp_what="$PRODUCT_DISPLAY_NAME is upgraded from ${previous_version:-an unknown version} to $new_version (upgrade)." ;;
+        *) rp_what="$PRODUCT_DISPLAY_NAME $new_version is reinstalled (reinstall of the same version)." ;;
+    esac
+    {
+        printf '\n%s\n' "$rp_what"
+        printf '  command:      %s\n' "$(tilde "$link")"
+        printf '  environment:  %s\n' "$(tilde "$venv")"
+        case "$path_state" in
+            new_shells) printf "  to use it now, open a new terminal, or run:  export PATH=\"%s:\$PATH\"\n" "$bin_dir" ;;
+            absent) printf '  %s is not on your PATH: add it there to run %s by name.\n' "$(tilde "$bin_dir")" "$PRODUCT_NAME" ;;
+        esac
+        printf "  to remove it: %s uninstall\n" "$PRODUCT_NAME"
+    } >&2
+}
+
+show_log() {
+    [ -n "$fail_log" ] || return 0
+    if check_cmd tail && check_cmd sed; then
+        printf '%s\n' "$fail_log" | tail -n 15 | sed 's/^/    /' >&2
+    else
+        printf '%s\n' "$fail_log" >&2
+    fi
+}
+
+# install_failed, sent by a doorstep that exists, and only if consent is recorded as on.
+report_failure() {
+    rf_python="$1/bin/python"
+    shift
+    [ -x "$rf_python" ] || return 0
+    [ "$opt_flag" = --no-telemetry ] && set -- "$@" --no-telemetry
+    "$rf_python" -I -m installer _install failed --stage "$current_stage" \
+        --error "$fail_class" "$@" </dev/null >/dev/null 2>&1
+    return 0
+}
+
+roll_back() {
+    if [ "$building" = 1 ]; then
+        # A fresh install has no other doorstep to report with: this one, before it goes.
+        [ "$package_done" = 1 ] && [ "$moved_aside" = 0 ] && report_failure "$venv" --wait
+        rm -rf "$venv"
+    fi
+    if [ "$moved_aside" = 1 ]; then
+        mv "$aside" "$venv" || warn "your previous environment is in $aside; move it back to $venv"
+    fi
+    if [ "$building" = 0 ] || [ "$moved_aside" = 1 ]; then
+        report_failure "$venv"
+    fi
+    remove_created_dirs
+}
+
+fail() {
+    trap '' INT TERM HUP # a second Ctrl-C must not interrupt the clean-up
+    fail_class=$1
+    if [ -n "$2" ]; then
+        printf '%s: install failed at the %s stage: %s\n' "$PRODUCT_NAME" "$current_stage" "$2" >&2
+    else
+        printf '%s: install failed at the %s stage (see above)\n' "$PRODUCT_NAME" "$current_stage" >&2
+    fi
+    show_log
+    [ -z "${3:-}" ] || printf '%s: to fix it: %s\n' "$PRODUCT_NAME" "$3" >&2
+    roll_back
+    if [ "$had_previous" = 1 ]; then
+        printf '%s: your previous installation%s is unchanged.\n' "$PRODUCT_NAME" \
+            "${previous_version:+ ($previous_version)}" >&2
+    else
+        printf '%s: nothing was installed.\n' "$PRODUCT_NAME" >&2
+    fi
+    [ "$fail_class" = interrupted ] && exit 130
+    exit 1
+}
+
+on_signal() {
+    [ "$committed" = 1 ] && exit 130
+    fail interrupted "interrupted ($1)" "run this installer again when you are ready"
+}
+
+main() {
+    product_defaults
+    find_checkout
+    [ -z "$checkout" ] || read_checkout_product
+    init_state
+    parse_args "$@"
+    check_product
+    locate
+    choose_source
+    decide_interaction
+    source_label=$source
+    [ "$source" != "$checkout" ] || source_label="$PRODUCT_DISPLAY_NAME from the checkout $checkout"
+    started_epoch=$(date +%s 2>/dev/null) || started_epoch=""
+    case "$started_epoch" in "" | *[!0-9]*) started_epoch="" ;; esac
+    trap 'on_signal INT' INT
+    trap 'on_signal TERM' TERM
+    trap 'on_signal HUP' HUP
+    run_stage preflight preflight
+    run_stage environment make_environment
+    run_stage package install_package
+    finish_install
+    install_kind
+    commit
+    run_wizard
+    report
+}
+
+main "$@"

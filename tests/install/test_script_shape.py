@@ -1,0 +1,103 @@
+"""The shape that makes install.sh and uninstall.sh safe to pipe into a shell.
+
+POSIX sh that shellcheck accepts, every line a definition until the last one calls
+main (so a download cut anywhere does nothing), and the product's identity equal to
+the product file.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from installer.product import Product
+from tests.install.install_run import INSTALL_SH, SHELLS, UNINSTALL_SH, have, run_script
+from tests.install.wheels import ROOT
+
+SCRIPTS = (INSTALL_SH, UNINSTALL_SH)
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_shellcheck_finds_nothing(script: Path) -> None:
+    if shutil.which("shellcheck") is None:
+        pytest.fail("shellcheck is missing: sh tests/run.sh installs it")
+    result = subprocess.run(
+        ["shellcheck", "-s", "sh", str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_main_is_called_only_on_the_last_line(script: Path) -> None:
+    lines = script.read_text(encoding="utf-8").splitlines()
+    assert lines[-1] == 'main "$@"'
+    assert lines[0] == "#!/bin/sh" and "# shellcheck shell=dash" in lines[:3]
+    calls = [n for n, line in enumerate(lines) if re.match(r"^\s*main(\s|$)", line)]
+    assert calls == [len(lines) - 1]
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_a_download_cut_after_any_line_does_nothing(
+    script: Path, shell: str, tmp_path: Path, home: Path
+) -> None:
+    if not have(SHELLS[shell][0]):
+        pytest.fail(f"{shell} is missing: sh tests/run.sh installs it")
+    lines = script.read_bytes().splitlines(keepends=True)
+    cut = tmp_path / "cut.sh"
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "DOORSTEP_BIN_DIR": str(home / "bin")}
+    for count in range(1, len(lines)):
+        cut.write_bytes(b"".join(lines[:count]))
+        result = run_script(cut, ["--yes", "--from", "x.whl"], env, shell=shell, cwd=work)
+        assert result.stdout == "", f"cut after line {count} printed: {result.stdout!r}"
+        assert not any(home.iterdir()), f"cut after line {count} wrote into HOME"
+        assert not any(work.iterdir()), f"cut after line {count} wrote into the folder"
+    # The whole script does act (so the loop above could have seen something).
+    cut.write_bytes(b"".join(lines))
+    full = run_script(cut, ["--help"], env, shell=shell, cwd=work)
+    assert full.returncode == 0 and "Usage:" in full.stdout
+
+
+def _shell_defaults(script: Path) -> dict[str, str]:
+    text = script.read_text(encoding="utf-8")
+    block = re.search(r"product_defaults\(\) \{\n(.*?)\n\}", text, re.S)
+    assert block is not None, f"{script.name} has no product_defaults block"
+    return dict(re.findall(r'^\s+PRODUCT_([A-Z_]+)="([^"]*)"$', block.group(1), re.M))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_the_product_defaults_equal_the_product_file(script: Path) -> None:
+    product = Product.from_toml((ROOT / "installer" / "product.toml").read_text(encoding="utf-8"))
+    defaults = _shell_defaults(script)
+    expected = {
+        "NAME": product.name,
+        "DISPLAY_NAME": product.display_name,
+        "ENV_PREFIX": product.env_prefix,
+        "PACKAGE": product.package,
+    }
+    assert {k: expected[k] for k in defaults} == defaults
+    assert {"NAME", "DISPLAY_NAME", "ENV_PREFIX"} <= defaults.keys()
+
+
+def test_help_and_usage_errors(home: Path) -> None:
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    helped = run_script(INSTALL_SH, ["--help"], env)
+    assert helped.returncode == 0
+    for option in ("--no-telemetry", "--from SOURCE", "--bin-dir DIR", "--no-modify-path"):
+        assert option in helped.stdout
+    wrong = run_script(INSTALL_SH, ["--frobnicate"], env)
+    assert wrong.returncode == 2
+    assert "unknown option '--frobnicate'" in wrong.stderr and "--help" in wrong.stderr
+    both = run_script(INSTALL_SH, ["--telemetry", "--no-telemetry"], env)
+    assert both.returncode == 2
+    for args in (["--from"], ["--from", "--no-telemetry"]):
+        missing = run_script(INSTALL_SH, args, env)
+        assert missing.returncode == 2 and "--from needs a value" in missing.stderr
+    assert run_script(UNINSTALL_SH, ["--bogus"], env).returncode == 2
+    assert not any(home.iterdir())
