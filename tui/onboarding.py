@@ -28,7 +28,7 @@ KEYS = {
     "privacy": "Space toggle · Enter/→ next · Esc/← back · p show data · ↑↓ scroll · q quit",
     "finish": "Enter confirm · Esc/← back · p show data · q quit",
 }
-TITLES = {"welcome": "Welcome", "privacy": "Privacy", "finish": "Confirm"}
+TITLES = {"welcome": "Welcome", "privacy": "Privacy", "finish": "Finish"}
 
 
 def _line(text: str, classes: str = "") -> Static:
