@@ -93,22 +93,11 @@ def make(enabled: bool, source: str, *, notice_shown: bool = False) -> ConsentRe
 def read(path: Path) -> RecordRead:
     """Read the record at ``path``; never raises."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
+        data = tomlread.read_file(path, MAX_BYTES, "a consent record")
+    except tomlread.Unreadable as exc:
+        return RecordRead(path, problem=str(exc))
+    if data is None:
         return RecordRead(path)
-    except IsADirectoryError:
-        return RecordRead(path, problem=f"{path} is a folder, not a file")
-    except PermissionError:
-        return RecordRead(path, problem=f"{path} cannot be read (permission denied)")
-    except OSError as exc:
-        return RecordRead(path, problem=f"{path} cannot be read ({exc.strerror or exc})")
-    if len(raw) > MAX_BYTES:
-        return RecordRead(path, problem=f"{path} is too large to be a consent record")
-    try:
-        data = tomlread.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomlread.TOMLDecodeError):
-        return RecordRead(path, problem=f"{path} is not valid TOML")
     problem, record = _validate(data)
     if record is None:
         return RecordRead(path, problem=f"{path} {problem}")

@@ -116,19 +116,13 @@ class ReceiptRead:
 def read(path: Path) -> ReceiptRead:
     """Read the receipt at ``path``; never raises."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
+        data = tomlread.read_file(path, MAX_BYTES, "an install receipt")
+    except tomlread.Unreadable as exc:
+        return ReceiptRead(path, problem=str(exc))
+    if data is None:
         return ReceiptRead(path)
-    except OSError as exc:
-        return ReceiptRead(path, problem=f"{path} cannot be read ({exc.strerror or exc})")
-    if len(raw) > MAX_BYTES:
-        return ReceiptRead(path, problem=f"{path} is too large to be an install receipt")
     try:
-        data = tomlread.loads(raw.decode("utf-8"))
         return ReceiptRead(path, receipt=_from_data(data))
-    except (UnicodeDecodeError, tomlread.TOMLDecodeError):
-        return ReceiptRead(path, problem=f"{path} is not valid TOML")
     except (KeyError, TypeError, ValueError) as exc:
         return ReceiptRead(path, problem=f"{path} is not an install receipt ({exc})")
 
