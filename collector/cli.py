@@ -15,16 +15,12 @@ from typing import Optional
 
 from collector import days
 from installer import schema
+from installer.cli import EXIT_OK, EXIT_USAGE, Parser, UsageError, guarded
 from installer.errors import DoorstepError
 from installer.paths import for_product
 from installer.product import Product
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 DB_NAME = "collector.sqlite3"
-
-
-class _Usage(Exception):
-    pass
 
 
 def default_db(product: Product) -> Path:
@@ -34,11 +30,13 @@ def default_db(product: Product) -> Path:
 
 def _parser(product: Product) -> argparse.ArgumentParser:
     name = f"{product.name} collector"
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=name,
         description="Receive, store and report anonymous install telemetry.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{serve,report,prune}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="{serve,report,prune}", parser_class=Parser
+    )
     db_help = f"the SQLite database (default: {default_db(product)})"
 
     serve = commands.add_parser("serve", help="accept events at POST /v1/events")
@@ -76,11 +74,9 @@ def main(rest: list[str], product: Product) -> int:
     """Run ``<product> collector REST``; returns the exit code."""
     parser = _parser(product)
     prefix = f"{product.name} collector"
-    try:
+
+    def run() -> int:
         args = parser.parse_args(rest)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
         if args.command == "serve":
             return _serve(args, product, prefix)
         if args.command == "report":
@@ -89,15 +85,8 @@ def main(rest: list[str], product: Product) -> int:
             return _prune(args, product)
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    except _Usage as exc:
-        sys.stderr.write(f"{prefix}: {exc} (see '{prefix} --help')\n")
-        return EXIT_USAGE
-    except DoorstepError as exc:
-        sys.stderr.write(f"{prefix}: {exc}\n")
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        sys.stderr.write("\n")
-        return 130
+
+    return guarded(prefix, run)
 
 
 def _db(args: argparse.Namespace, product: Product) -> Path:
@@ -108,17 +97,20 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
     from collector import forward
 
     if not 0 <= args.port <= 65535:
-        raise _Usage("--port must be between 0 and 65535")
+        raise UsageError("--port must be between 0 and 65535")
     key = args.posthog_key or os.environ.get(product.env("POSTHOG_KEY"), "")
     url: Optional[str] = None
     if args.forward_posthog is not None:
         url = forward.batch_url(args.forward_posthog)
         if url is None:
-            raise _Usage("--forward-posthog needs an http(s) URL, like https://us.i.posthog.com")
+            raise UsageError(
+                "--forward-posthog needs an http(s) URL, like https://us.i.posthog.com"
+            )
         if not key:
-            raise _Usage(f"--forward-posthog needs --posthog-key or {product.env('POSTHOG_KEY')}")
+            variable = product.env("POSTHOG_KEY")
+            raise UsageError(f"--forward-posthog needs --posthog-key or {variable}")
     elif args.posthog_key:
-        raise _Usage("--posthog-key is only used with --forward-posthog")
+        raise UsageError("--posthog-key is only used with --forward-posthog")
     try:
         import uvicorn  # noqa: F401  (checked here so the error is one line)
     except ImportError:
@@ -142,7 +134,7 @@ def _report(args: argparse.Namespace, product: Product) -> int:
     from collector.store import Store
 
     if not 1 <= args.days <= 3660:
-        raise _Usage("--days must be between 1 and 3660")
+        raise UsageError("--days must be between 1 and 3660")
     store = Store.open_existing(_db(args, product))
     try:
         data = report.gather(store, args.days, args.include_ci)
@@ -162,7 +154,7 @@ def _prune(args: argparse.Namespace, product: Product) -> int:
 
     age = days.parse_age(args.older_than)
     if age is None:
-        raise _Usage(f"--older-than takes a number of days, like 90d (got {args.older_than!r})")
+        raise UsageError(f"--older-than takes a number of days, like 90d (got {args.older_than!r})")
     path = _db(args, product)
     if not path.is_file():
         raise DoorstepError(f"no database at {path} (pass --db)")

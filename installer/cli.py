@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, Optional
 
 from installer import _version
@@ -21,7 +21,9 @@ from installer.product import Product
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2, with a hint) and no abbreviations."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # No abbreviations: `--keep` must not silently mean `--keep-config`.
         kwargs.setdefault("allow_abbrev", False)
@@ -53,15 +55,15 @@ def _telemetry_flags(parser: argparse.ArgumentParser) -> None:
 
 def build_parser(product: Product) -> argparse.ArgumentParser:
     name = product.name
-    parser = _Parser(
+    parser = Parser(
         prog=name,
         description=f"{product.display_name}: install, consent and anonymous usage data.",
     )
     parser.add_argument("--version", action="version", version=f"{name} {_version.__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     telemetry = commands.add_parser("telemetry", help="see or change the usage data choice")
-    actions = telemetry.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions = telemetry.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     status = actions.add_parser("status", help="what is decided, why, and where files live")
     status.add_argument("--json", action="store_true", help="print a stable JSON object")
     actions.add_parser("enable", help="share anonymous usage data (mints a new install id)")
@@ -115,7 +117,7 @@ def _telemetry(args: argparse.Namespace, product: Product) -> int:
     where = paths.for_product(product)
     action = args.action
     if action is None:
-        raise _UsageError("telemetry needs an action: status, enable, disable, preview, reset-id")
+        raise UsageError("telemetry needs an action: status, enable, disable, preview, reset-id")
     if action == "status":
         report = status_module.gather(product, where, os.environ)
         _warn(product, report.decision.warnings)
@@ -158,11 +160,11 @@ def _telemetry(args: argparse.Namespace, product: Product) -> int:
         from installer import preview
 
         return preview.run(args.pretty, product)
-    raise _UsageError(f"unknown telemetry action {action!r}")
+    raise UsageError(f"unknown telemetry action {action!r}")
 
 
-class _UsageError(Exception):
-    pass
+class UsageError(Exception):
+    """A mistake in the command line; the message is one line for people (exit 2)."""
 
 
 def _dispatch(args: argparse.Namespace, product: Product, parser: argparse.ArgumentParser) -> int:
@@ -197,7 +199,7 @@ def _dispatch(args: argparse.Namespace, product: Product, parser: argparse.Argum
         from installer import install_steps
 
         return install_steps.main(list(args.rest), product)
-    raise _UsageError(f"unknown command {command!r}")
+    raise UsageError(f"unknown command {command!r}")
 
 
 def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None) -> int:
@@ -210,29 +212,50 @@ def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None
         return EXIT_FAILURE
     parser = build_parser(product)
     arguments = sys.argv[1:] if argv is None else list(argv)
-    try:
+
+    def run() -> int:
         if arguments[:1] in (["collector"], ["_install"]):
             # These parse their own arguments (including --help), so pass them all on.
             args = argparse.Namespace(command=arguments[0], rest=arguments[1:])
         else:
             args = parser.parse_args(arguments)
         return _dispatch(args, product, parser)
+
+    return guarded(product.name, run)
+
+
+def guarded(prog: str, action: Callable[[], int]) -> int:
+    """Run ``action`` and return its exit code; what a person can cause becomes one line.
+
+    UsageError exits 2 with a hint, DoorstepError 1, Ctrl-C 130; a reader that went
+    away (``| head``) is not an error.
+    """
+    try:
+        return action()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except _UsageError as exc:
-        sys.stderr.write(f"{product.name}: {exc} (see '{product.name} --help')\n")
+    except UsageError as exc:
+        sys.stderr.write(f"{prog}: {exc} (see '{prog} --help')\n")
         return EXIT_USAGE
     except DoorstepError as exc:
-        sys.stderr.write(f"{product.name}: {exc}\n")
+        sys.stderr.write(f"{prog}: {exc}\n")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
     except BrokenPipeError:
-        # The reader went away (| head): nothing more to say, and nothing to complain about.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
 
-__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = [
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Parser",
+    "UsageError",
+    "build_parser",
+    "guarded",
+    "main",
+]
