@@ -19,13 +19,18 @@ from typing import Optional
 class Sample:
     seconds: float
     max_rss_kib: int
+    cpu_seconds: float  # user + system time of the command itself
 
 
-def run_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> Sample:
+def run_once(
+    argv: Sequence[str], env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None
+) -> Sample:
+    """Run ``argv`` once, alone, with no stdio; raises if it fails."""
     start = time.perf_counter()
     process = subprocess.Popen(
         list(argv),
         env=None if env is None else dict(env),
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -35,7 +40,7 @@ def run_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> Sa
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}")
-    return Sample(elapsed, usage.ru_maxrss)
+    return Sample(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass(frozen=True)

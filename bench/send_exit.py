@@ -30,6 +30,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import run_once  # noqa: E402  (a sibling script, not a package)
+
 COMMAND = (
     "from installer import telemetry\n"
     "for step in ('welcome', 'privacy', 'finish', 'privacy', 'finish'):\n"
@@ -81,21 +85,8 @@ def reap_all(limit: float = 30.0) -> None:
 
 def timed(env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU (user + system) milliseconds of one run of the command alone."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", COMMAND],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"the command exited {process.returncode}")
-    return elapsed * 1000, (usage.ru_utime + usage.ru_stime) * 1000
+    sample = run_once([sys.executable, "-c", COMMAND], env, cwd=str(ROOT))
+    return sample.seconds * 1000, sample.cpu_seconds * 1000
 
 
 def fill_spool(env: dict[str, str]) -> None:
