@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from installer import tomlread
+from installer import ids, tomlread
 from installer.atomic import write_atomic
 from installer.errors import RecordWriteError
 
@@ -25,8 +25,6 @@ SOURCES = ("wizard", "inline", "flag", "cli", "settings", "notice")
 MAX_BYTES = 16 * 1024
 _SALT = re.compile(r"^[0-9a-f]{32}$")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# A random (version 4) UUID in its canonical form; a regex keeps uuid off the read path.
-_UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -67,9 +65,7 @@ class RecordRead:
 
 
 def new_install_id() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
+    return ids.new()
 
 
 def new_salt() -> str:
@@ -127,7 +123,7 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
     if not enabled:
         return "", ConsentRecord(False, source, decided_on, notice_shown=notice_shown)
     install_id, salt = data.get("install_id"), data.get("salt")
-    if not isinstance(install_id, str) or not _is_uuid4(install_id):
+    if not isinstance(install_id, str) or not ids.is_uuid4(install_id):
         return "has no valid install_id", None
     if not isinstance(salt, str) or not _SALT.match(salt):
         return "has no valid salt", None
@@ -143,10 +139,6 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _is_uuid4(text: str) -> bool:
-    return _UUID4.match(text) is not None
 
 
 def write(path: Path, record: ConsentRecord) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import uuid
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from installer import schema
+from installer import ids, schema
 from installer._version import __version__
 
 _CI_VARIABLES = (
@@ -31,7 +30,7 @@ _CI_VARIABLES = (
 _CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
 _ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
 
-SESSION_ID = str(uuid.uuid4())  # one per process: orders the events of this run
+SESSION_ID = ids.new()  # one per process: orders the events of this run
 
 
 def is_ci(env: Mapping[str, str]) -> bool:

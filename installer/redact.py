@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import re
 
+from installer import ids
+
 REDACTED = "[redacted]"
 
 _HOST_WORDS = (
@@ -128,7 +130,6 @@ def _single() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS)
 
 
-_RANDOM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 # Sent values repeat (enum values, versions, the ids of a run): the collector checks
 # the same few strings in every batch, so short ones are remembered.
 _MEMO_LENGTH = 128
@@ -146,7 +147,7 @@ def scrub(text: str) -> str:
 
 def is_clean(text: str) -> bool:
     """True when nothing in ``text`` looks personal or secret."""
-    if _RANDOM_ID.fullmatch(text):
+    if ids.is_uuid4(text):
         return True  # a random UUID4 (an install or session id) says nothing about anyone
     if len(text) <= _MEMO_LENGTH:
         return _is_clean_memo(text)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import bisect
 import math
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from installer import tomlread
+from installer import ids, tomlread
 
 TYPES = ("enum", "bool", "bucket", "version", "hash", "id", "int")
 INVALID: Any = object()  # the result of cleaning a value that may not be sent
@@ -80,7 +79,7 @@ class Prop:
         if kind == "hash":
             return value if _HASH.fullmatch(value) else INVALID
         if kind == "id":
-            return value if _is_uuid4(value) else INVALID
+            return value if ids.is_uuid4(value) else INVALID
         return INVALID
 
 
@@ -149,14 +148,6 @@ class Schema:
 
 
 REQUIRED_ENVELOPE = ("schema_version", "install_id", "session_id")
-
-
-def _is_uuid4(text: str) -> bool:
-    try:
-        parsed = uuid.UUID(text)
-    except ValueError:
-        return False
-    return parsed.version == 4 and str(parsed) == text
 
 
 def _is_day(text: str) -> bool:

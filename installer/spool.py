@@ -14,7 +14,6 @@ import datetime
 import json
 import os
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,7 +175,7 @@ class Spool:
                     if path.stat().st_mtime < stale_before:
                         candidates.append(path)
             for source in candidates:
-                target = self.folder / f"{self.path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}"
+                target = self.folder / f"{self.path.name}.{os.getpid()}-{os.urandom(4).hex()}"
                 target = target.with_name(target.name + _CLAIM_SUFFIX)
                 try:
                     os.rename(source, target)
