@@ -89,9 +89,12 @@ def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None
     """Everything status shows, read once; never raises for anything on disk."""
     record = consent_record.read(where.record)
     decision = consent.resolve(env, flag, record, product)
-    from installer.spool import Spool  # only the events a sender would really send count
+    waiting = 0
+    if where.spool.exists():  # usually not: then the schema need not be loaded at all
+        from installer.spool import Spool  # only events a sender would really send count
 
-    return Status(product, where, decision, record, len(Spool(where.state_dir).peek()))
+        waiting = len(Spool(where.state_dir).peek())
+    return Status(product, where, decision, record, waiting)
 
 
 def render_json(status: Status) -> str:
