@@ -113,7 +113,7 @@ def breakdown(
         setup = [str(bin_dir / "doorstep"), "setup", "--no-telemetry", "--yes"]
         package = [uv, "pip", "install", "-q", "--python", venv_python, str(wheel)]
         steps = {
-            "python3 probe (preflight)": [python, "-I", "-c", "import sys, pip"],
+            "python3 probe (preflight)": [python, "-IS", "-c", "import sys"],
             "uv venv (environment)": [uv, "venv", "-q", "--python", python, str(venv)],
             "uv pip install (package)": package,
             "link, path, receipt (one Python)": [*finish, "--bin-dir", str(bin_dir)],
