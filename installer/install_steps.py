@@ -31,7 +31,7 @@ from typing import Callable, Optional
 
 from installer import _version, command_link, consent_record, paths, receipt, shell_path
 from installer.atomic import write_atomic
-from installer.errors import DoorstepError
+from installer.cli import Parser, UsageError
 from installer.product import Product
 from installer.receipt import PathBlock, Receipt
 
@@ -96,7 +96,7 @@ def _remove_empty(folders: Sequence[Path]) -> None:
 
 
 def _finish_parser(name: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"{name} _install finish", allow_abbrev=False)
+    parser = Parser(prog=f"{name} _install finish")
     parser.add_argument("--venv", required=True, type=Path)
     parser.add_argument("--tool", required=True, choices=("uv", "pip"))
     parser.add_argument("--python", required=True)
@@ -110,7 +110,7 @@ def _finish_parser(name: str) -> argparse.ArgumentParser:
 
 
 def _failed_parser(name: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"{name} _install failed", allow_abbrev=False)
+    parser = Parser(prog=f"{name} _install failed")
     parser.add_argument("--stage", required=True)
     parser.add_argument("--error", required=True)
     parser.add_argument("--wait", action="store_true")
@@ -372,7 +372,7 @@ _COMMANDS = {"finish": finish, "failed": failed}
 def main(rest: list[str], product: Product) -> int:
     """``<name> _install <step> ...``: the Python stages of install.sh (not for people)."""
     if not rest or rest[0] not in _COMMANDS:
-        raise DoorstepError(f"_install needs one of: {', '.join(_COMMANDS)} (used by install.sh)")
+        raise UsageError(f"_install needs one of: {', '.join(_COMMANDS)} (used by install.sh)")
     return _COMMANDS[rest[0]](rest[1:], product)
 
 
