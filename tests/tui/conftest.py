@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
@@ -62,6 +62,22 @@ def screen_text(app: App[Any]) -> str:
     return "\n".join(parts)
 
 
+def play(app: App[Any], actions: Sequence[Action], size: tuple[int, int]) -> Any:
+    """Run ``app`` under Pilot: press each key or await each step; its exit value."""
+
+    async def run() -> None:
+        async with app.run_test(size=size) as pilot:
+            for action in actions:
+                if isinstance(action, str):
+                    await pilot.press(action)
+                else:
+                    await action(pilot)
+                await pilot.pause()
+
+    asyncio.run(run())
+    return app.return_value
+
+
 def drive(*actions: Action, size: tuple[int, int] = (80, 24)) -> Callable[[Wizard], Answer]:
     """An ``ask`` for ``setup.run``: the real onboarding app, driven by Pilot.
 
@@ -69,19 +85,7 @@ def drive(*actions: Action, size: tuple[int, int] = (80, 24)) -> Callable[[Wizar
     """
 
     def ask(wizard: Wizard) -> Answer:
-        app = build_onboarding(wizard)
-
-        async def run() -> None:
-            async with app.run_test(size=size) as pilot:
-                for action in actions:
-                    if isinstance(action, str):
-                        await pilot.press(action)
-                    else:
-                        await action(pilot)
-                    await pilot.pause()
-
-        asyncio.run(run())
-        answer = app.return_value
+        answer = play(build_onboarding(wizard), actions, size)
         return answer if isinstance(answer, Answer) else wizard.cancel()
 
     return ask

@@ -7,7 +7,6 @@ process right after each change.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -22,7 +21,7 @@ from textual.widgets import Static
 from installer import envelope, paths, product
 from installer.spool import Entry, Spool
 from tests.support import cli
-from tests.tui.conftest import record_file, saved, screen_text, spool_file
+from tests.tui.conftest import play, record_file, saved, screen_text, spool_file
 from tui.app import build_settings
 from tui.payload import PayloadScreen
 from tui.toggle import ShareToggle
@@ -47,19 +46,7 @@ def write_record(text: str = RECORD_ON) -> Path:
 
 def drive(*actions: Callable[[Pilot], Any] | str, size: tuple[int, int] = (80, 24)) -> Any:
     """Run the settings app through ``actions``; its exit value (None if still open)."""
-    app = build_settings(product.current())
-
-    async def run() -> None:
-        async with app.run_test(size=size) as pilot:
-            for action in actions:
-                if isinstance(action, str):
-                    await pilot.press(action)
-                else:
-                    await action(pilot)
-                await pilot.pause()
-
-    asyncio.run(run())
-    return app.return_value
+    return play(build_settings(product.current()), actions, size)
 
 
 def status() -> dict[str, Any]:
