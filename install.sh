@@ -70,9 +70,14 @@ check_cmd() {
     command -v "$1" >/dev/null 2>&1
 }
 
+# Boolean variables mean one thing everywhere (doorstep.foundation.flags): unset, empty,
+# 0, false, no and off in any case, with spaces around ignored, are false.
 truthy() {
-    case "$1" in
-        "" | 0 | false | FALSE | False | no | off) return 1 ;;
+    tv_value=$1
+    tv_value=${tv_value#"${tv_value%%[![:space:]]*}"}
+    tv_value=${tv_value%"${tv_value##*[![:space:]]}"}
+    case "$tv_value" in
+        "" | 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) return 1 ;;
         *) return 0 ;;
     esac
 }
@@ -522,7 +527,7 @@ finish_install() {
     [ "$own_cache" = 1 ] && set -- "$@" --cache-dir "$cache_dir"
     [ "$no_modify_path" = 1 ] && set -- "$@" --no-modify-path
     [ "$quiet" = 1 ] && set -- "$@" --quiet
-    fi_out=$("$venv/bin/python" -I -m installer "$@" </dev/null)
+    fi_out=$("$venv/bin/python" -I -m doorstep "$@" </dev/null)
     fi_rc=$?
     case "$fi_out" in
         failed=*:*)
@@ -611,7 +616,7 @@ report_failure() {
     shift
     [ -x "$rf_python" ] || return 0
     [ "$opt_flag" = --no-telemetry ] && set -- "$@" --no-telemetry
-    "$rf_python" -I -m installer _install failed --stage "$current_stage" \
+    "$rf_python" -I -m doorstep _install failed --stage "$current_stage" \
         --error "$fail_class" "$@" </dev/null >/dev/null 2>&1
     return 0
 }

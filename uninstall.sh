@@ -62,9 +62,14 @@ check_cmd() {
     command -v "$1" >/dev/null 2>&1
 }
 
+# Boolean variables mean one thing everywhere (doorstep.foundation.flags): unset, empty,
+# 0, false, no and off in any case, with spaces around ignored, are false.
 truthy() {
-    case "$1" in
-        "" | 0 | false | FALSE | False | no | off) return 1 ;;
+    tv_value=$1
+    tv_value=${tv_value#"${tv_value%%[![:space:]]*}"}
+    tv_value=${tv_value%"${tv_value##*[![:space:]]}"}
+    case "$tv_value" in
+        "" | 0 | [Ff][Aa][Ll][Ss][Ee] | [Nn][Oo] | [Oo][Ff][Ff]) return 1 ;;
         *) return 0 ;;
     esac
 }
@@ -215,7 +220,7 @@ EOF
 # Whether the installed environment can run the uninstall itself.
 environment_works() {
     [ -x "$venv/bin/python" ] &&
-        "$venv/bin/python" -I -c 'import installer.uninstall' </dev/null >/dev/null 2>&1
+        "$venv/bin/python" -I -c 'import doorstep.install.uninstall' </dev/null >/dev/null 2>&1
 }
 
 delegate() {
@@ -224,7 +229,7 @@ delegate() {
     [ "$opt_keep" = 1 ] && set -- "$@" --keep-config
     [ "$opt_dry" = 1 ] && set -- "$@" --dry-run
     [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
-    exec "$venv/bin/python" -I -m installer "$@"
+    exec "$venv/bin/python" -I -m doorstep "$@"
 }
 
 link_is_ours() {

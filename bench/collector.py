@@ -9,7 +9,7 @@ install ids (so the per-install rate limit is not what is measured). Three serve
 each its own process under the same uvicorn configuration, get the same load in turn:
 
 - bare: reads the body and answers 204 (the cost of uvicorn and HTTP alone);
-- validate: also runs ``installer.wire.parse`` (the cost of the schema and the fence);
+- validate: also runs ``doorstep.events.wire.parse`` (the cost of the schema and the fence);
 - collector: ``doorstep collector serve`` itself (validate, rate-limit, store, answer).
 
 Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, and the
@@ -37,8 +37,8 @@ from typing import Any, Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collector import days  # noqa: E402
-from installer import schema  # noqa: E402
+from doorstep.collector import days  # noqa: E402
+from doorstep.events import schema  # noqa: E402
 
 BATCH = 20
 INSTALL_IDS = 5000
@@ -108,8 +108,8 @@ end
 PEERS = """
 import sys
 sys.path.insert(0, {root!r})
-from collector import server
-from installer import wire
+from doorstep.collector import server
+from doorstep.events import wire
 
 async def bare(scope, receive, send):
     more = True
@@ -227,7 +227,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             "collector (doorstep collector serve)": [
                 sys.executable,
                 "-m",
-                "installer",
+                "doorstep",
                 "collector",
                 "serve",
                 "--db",

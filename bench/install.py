@@ -108,7 +108,7 @@ def breakdown(
         bin_dir = home / ".local" / "bin"
         here = dict(env, HOME=str(home))
         venv_python = str(venv / "bin" / "python")
-        finish = [venv_python, "-I", "-m", "installer", "_install", "finish", "--venv", str(venv)]
+        finish = [venv_python, "-I", "-m", "doorstep", "_install", "finish", "--venv", str(venv)]
         finish += ["--tool", "uv", "--python", python, "--source", str(wheel), "--quiet"]
         setup = [str(bin_dir / "doorstep"), "setup", "--no-telemetry", "--yes"]
         package = [uv, "pip", "install", "-q", "--python", venv_python, str(wheel)]

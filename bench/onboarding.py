@@ -145,7 +145,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="runs of each (default 9)")
     options = parser.parse_args(argv)
     python = sys.executable
-    setup = [python, "-m", "installer", "setup"]
+    setup = [python, "-m", "doorstep", "setup"]
     results: dict[str, list[tuple[float, int]]] = {
         "python -c pass": [],
         'python -c "import textual.app"': [],

@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from installer.telemetry import BUFFER_LIMIT, Recorder
+from doorstep.delivery.telemetry import BUFFER_LIMIT, Recorder
 
 GOAL_US = 5.0
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import run_once  # noqa: E402  (a sibling script, not a package)
 
 COMMAND = (
-    "from installer import telemetry\n"
+    "from doorstep.delivery import telemetry\n"
     "for step in ('welcome', 'privacy', 'finish', 'privacy', 'finish'):\n"
     "    telemetry.record('onboarding_step_viewed', step=step)\n"
 )
@@ -91,8 +91,11 @@ def timed(env: dict[str, str]) -> tuple[float, float]:
 
 def fill_spool(env: dict[str, str]) -> None:
     code = (
-        "import uuid\nfrom installer import consent_record, envelope, paths\n"
-        "from installer.spool import Entry, Spool, MAX_BYTES\n"
+        "import uuid\n"
+        "from doorstep.consent import record as consent_record\n"
+        "from doorstep.events import envelope\n"
+        "from doorstep.foundation import paths\n"
+        "from doorstep.delivery.spool import Entry, Spool, MAX_BYTES\n"
         "spool = Spool(paths.for_product().state_dir)\n"
         "env = envelope.build({}, str(uuid.uuid4()))\n"
         "event = {'name': 'onboarding_step_viewed', 'day': consent_record.today(),"
@@ -114,7 +117,7 @@ def main() -> int:
     base = {k: v for k, v in base.items() if k not in ("DO_NOT_TRACK", "CI")}
     base.update(HOME=home, DOORSTEP_TELEMETRY_ENDPOINT=hole.url, NO_PROXY="127.0.0.1")
     subprocess.run(
-        [sys.executable, "-m", "installer", "telemetry", "enable"],
+        [sys.executable, "-m", "doorstep", "telemetry", "enable"],
         cwd=ROOT,
         env=base,
         check=True,

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sender_memory.py [--runs 5]
 
-The sender (``python -m installer.sender``, started through runpy) runs in the
+The sender (``python -m doorstep.delivery.sender``, started through runpy) runs in the
 foreground here and reports its own peak resident set (VmHWM) as it exits: once with a full spool
 (256 KiB) against a healthy server on 127.0.0.1, once against a black-holed one.
 The peers: ``python -c pass`` and ``python -c "import httpx"``. Goal: the sender
@@ -89,11 +89,15 @@ def peak_mib(code: str, env: dict[str, str]) -> float:
 
 
 SENDER = (
-    "sys.argv = ['installer.sender']\nrunpy.run_module('installer.sender', run_name='__main__')"
+    "sys.argv = ['doorstep.delivery.sender']\n"
+    "runpy.run_module('doorstep.delivery.sender', run_name='__main__')"
 )
 FILL = (
-    "import uuid\nfrom installer import consent_record, envelope, paths\n"
-    "from installer.spool import Entry, Spool, MAX_BYTES\n"
+    "import uuid\n"
+    "from doorstep.consent import record as consent_record\n"
+    "from doorstep.events import envelope\n"
+    "from doorstep.foundation import paths\n"
+    "from doorstep.delivery.spool import Entry, Spool, MAX_BYTES\n"
     "spool = Spool(paths.for_product().state_dir)\n"
     "env = envelope.build({}, str(uuid.uuid4()))\n"
     "event = {'name': 'install_stage_completed', 'day': consent_record.today(), 'seq': 0,"
@@ -121,7 +125,7 @@ def main() -> int:
     }
     try:
         subprocess.run(
-            [python, "-m", "installer", "telemetry", "enable"],
+            [python, "-m", "doorstep", "telemetry", "enable"],
             cwd=ROOT,
             env=base,
             check=True,

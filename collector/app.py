@@ -17,12 +17,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Optional
 
-from collector import days
-from collector.forward import Forwarder
-from collector.ratelimit import Limiter
-from collector.store import StoreError
-from collector.writer import Busy, Writer
-from installer import schema, wire
+from doorstep.collector import days
+from doorstep.collector.forward import Forwarder
+from doorstep.collector.ratelimit import Limiter
+from doorstep.collector.store import StoreError
+from doorstep.collector.writer import Busy, Writer
+from doorstep.events import schema, wire
 
 PATH = "/v1/events"
 

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from collector import days
-from installer import schema
-from installer.cli import EXIT_OK, EXIT_USAGE, Parser, UsageError, guarded
-from installer.errors import DoorstepError
-from installer.paths import for_product
-from installer.product import Product
+from doorstep.collector import days
+from doorstep.events import schema
+from doorstep.foundation.args import EXIT_OK, EXIT_USAGE, Parser, UsageError, guarded
+from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.paths import for_product
+from doorstep.foundation.product import Product
 
 DB_NAME = "collector.sqlite3"
 
@@ -94,7 +94,7 @@ def _db(args: argparse.Namespace, product: Product) -> Path:
 
 
 def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
-    from collector import forward
+    from doorstep.collector import forward
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
@@ -117,7 +117,7 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
         raise DoorstepError(
             f"serving needs uvicorn: pip install '{product.package}[collector]'"
         ) from None
-    from collector import server
+    from doorstep.collector import server
 
     settings = server.Settings(
         db=_db(args, product),
@@ -130,8 +130,8 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
 
 
 def _report(args: argparse.Namespace, product: Product) -> int:
-    from collector import report
-    from collector.store import Store
+    from doorstep.collector import report
+    from doorstep.collector.store import Store
 
     if not 1 <= args.days <= 3660:
         raise UsageError("--days must be between 1 and 3660")
@@ -150,7 +150,7 @@ def _report(args: argparse.Namespace, product: Product) -> int:
 
 
 def _prune(args: argparse.Namespace, product: Product) -> int:
-    from collector.store import Store
+    from doorstep.collector.store import Store
 
     age = days.parse_age(args.older_than)
     if age is None:

@@ -14,9 +14,9 @@ import textwrap
 from collections import Counter
 from typing import Any, Optional
 
-from collector import days
-from collector.store import Store
-from installer import schema
+from doorstep.collector import days
+from doorstep.collector.store import Store
+from doorstep.events import schema
 
 REPORT_VERSION = 1  # of the JSON object; keys are added, never renamed or removed
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from collector.app import App, build
-from collector.forward import Forwarder
-from collector.ratelimit import Limiter
-from collector.store import Store
-from collector.writer import Writer
-from installer import redact, schema
-from installer.errors import DoorstepError
+from doorstep.collector.app import App, build
+from doorstep.collector.forward import Forwarder
+from doorstep.collector.ratelimit import Limiter
+from doorstep.collector.store import Store
+from doorstep.collector.writer import Writer
+from doorstep.events import redact, schema
+from doorstep.foundation.errors import DoorstepError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787

@@ -2,7 +2,7 @@
 
 ``sessions`` holds one row per run (the envelope: install id, session id and the coarse
 platform facts); ``events`` holds one row per event (session, seq, day, name, props).
-Everything stored has already passed ``installer.wire.parse``, so the database can
+Everything stored has already passed ``doorstep.events.wire.parse``, so the database can
 only ever hold what the schema allows. ``(session, seq)`` is the primary key, so a
 batch that arrives twice (a lost answer, a re-sent spool) is stored once.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import quote
 
-from installer.errors import DoorstepError
+from doorstep.foundation.errors import DoorstepError
 
 FORMAT = 1  # PRAGMA user_version of a database this module made
 _IDS = ("install_id", "session_id")  # kept as columns; the rest of the envelope as JSON

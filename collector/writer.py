@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Optional
 
-from collector import days
-from collector.store import Store, StoreError
+from doorstep.collector import days
+from doorstep.collector.store import Store, StoreError
 
 MAX_PENDING = 4096  # queued requests; past this the server answers 503 instead of queueing
 _MAX_PER_COMMIT = 512

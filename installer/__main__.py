@@ -1,3 +1,3 @@
-from installer.cli import main
+from doorstep.cli import main
 
 raise SystemExit(main())

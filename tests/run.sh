@@ -38,10 +38,11 @@ main() {
     [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
     "$venv/bin/python" -m pip install --quiet -e '.[test,collector]'
-    # Wheels of doorstep and everything it needs, so install.sh tests run offline.
+    # Wheels of doorstep and everything it needs, so install.sh tests run offline; PyPA's
+    # installer too, which doorstep must install beside.
     wheelhouse="$PWD/build/wheelhouse"
     rm -f "$wheelhouse"/doorstep-*.whl
-    "$venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheelhouse" . 'setuptools>=61' wheel
+    "$venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheelhouse" . 'setuptools>=61' wheel installer
     export DOORSTEP_TEST_WHEELHOUSE="$wheelhouse"
     "$venv/bin/ruff" check .
     "$venv/bin/ruff" format --check .

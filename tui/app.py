@@ -10,12 +10,12 @@ from typing import Any, ClassVar, Optional, TypeVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from installer.onboarding import Answer, Wizard
-from installer.product import Product
-from tui import terminal as terminal_module
-from tui.onboarding import SCREENS
-from tui.payload import PayloadScreen
-from tui.settings import SettingsScreen
+from doorstep.foundation.product import Product
+from doorstep.onboarding.wizard import Answer, Wizard
+from doorstep.tui import terminal as terminal_module
+from doorstep.tui.onboarding import SCREENS
+from doorstep.tui.payload import PayloadScreen
+from doorstep.tui.settings import SettingsScreen
 
 ReturnType = TypeVar("ReturnType")
 

@@ -2,7 +2,7 @@
 
 It talks to the terminal it is given (``/dev/tty`` when stdin is install.sh's pipe),
 drives the same ``Wizard`` as the full-screen onboarding and returns its ``Answer``;
-``installer.setup`` applies it. Ctrl-C cancels.
+``doorstep.onboarding.setup`` applies it. Ctrl-C cancels.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Optional, TextIO
 
-from installer import onboarding, schema
-from installer.onboarding import Answer, Wizard
+from doorstep.events import schema
+from doorstep.onboarding import wizard as onboarding
+from doorstep.onboarding.wizard import Answer, Wizard
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input

@@ -1,7 +1,7 @@
 """The full-screen onboarding: Welcome, Privacy, Finish.
 
-The screens show a ``installer.onboarding.Wizard`` and turn keys and clicks into its
-moves; the app (``tui.app.OnboardingApp``) owns the moves and returns the ``Answer``.
+The screens show a ``doorstep.onboarding.wizard.Wizard`` and turn keys and clicks into its
+moves; the app (``doorstep.tui.app.OnboardingApp``) owns the moves and returns the ``Answer``.
 Nothing here decides or saves consent.
 """
 
@@ -16,12 +16,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from installer import onboarding
-from installer.onboarding import Answer, Wizard
-from tui.toggle import ShareToggle
+from doorstep.onboarding import wizard as onboarding
+from doorstep.onboarding.wizard import Wizard
+from doorstep.tui.toggle import ShareToggle
 
 if TYPE_CHECKING:
-    from tui.app import OnboardingApp
+    from doorstep.tui.app import OnboardingApp
 
 KEYS = {
     "welcome": "Enter/→ continue · q quit",
@@ -180,13 +180,4 @@ SCREENS: dict[str, type[StepScreen]] = {
 }
 
 
-def run(wizard: Wizard, terminal: int) -> Answer:
-    """Show the onboarding on ``terminal`` until the person confirms or cancels."""
-    from tui import app as app_module  # the factory imports this module's screens
-
-    the_app = app_module.build_onboarding(wizard)
-    answer = app_module.run_in_terminal(the_app, terminal)
-    return answer if isinstance(answer, Answer) else wizard.cancel()
-
-
-__all__ = ["KEYS", "SCREENS", "FinishScreen", "PrivacyScreen", "StepScreen", "WelcomeScreen", "run"]
+__all__ = ["KEYS", "SCREENS", "FinishScreen", "PrivacyScreen", "StepScreen", "WelcomeScreen"]

@@ -1,7 +1,7 @@
 """``doorstep settings``: the choice, the install id, the payload, the files, the off-switches.
 
-The screen shows a ``installer.status.Status`` gathered afresh after every change;
-the changes themselves are ``installer.choice`` calls, saved at once with source
+The screen shows a ``doorstep.delivery.status.Status`` gathered afresh after every change;
+the changes themselves are ``doorstep.delivery.choice`` calls, saved at once with source
 "settings", so ``telemetry status`` agrees the moment they are made.
 """
 
@@ -18,12 +18,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from installer import choice, consent, paths, preview, status
-from installer.errors import DoorstepError
-from installer.onboarding import shown_path, tilde
-from installer.product import Product
-from tui.payload import PayloadScreen
-from tui.toggle import ShareToggle
+from doorstep.consent import decision as consent
+from doorstep.delivery import choice, preview, status
+from doorstep.foundation import paths
+from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.product import Product
+from doorstep.onboarding.wizard import shown_path, tilde
+from doorstep.tui.payload import PayloadScreen
+from doorstep.tui.toggle import ShareToggle
 
 KEYS = "Space toggle · r reset id · p show data · ↑↓ scroll · q/Esc quit"
 
@@ -177,22 +179,4 @@ class SettingsScreen(Screen[None]):
         self.query_one("#body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
 
-def run(product: Product) -> int:
-    """Show the settings full-screen; 1 with one line when there is no terminal."""
-    from installer.setup import open_terminal
-    from tui import app as app_module  # the factory imports this module's screen
-
-    fd = open_terminal()
-    if fd is None:
-        name = product.name
-        raise DoorstepError(
-            f"settings needs a terminal; use '{name} telemetry status|enable|disable|reset-id'"
-        )
-    try:
-        result = app_module.run_in_terminal(app_module.build_settings(product), fd)
-    finally:
-        os.close(fd)
-    return result if isinstance(result, int) else 0
-
-
-__all__ = ["SettingsScreen", "choice_line", "chosen", "now_line", "run"]
+__all__ = ["SettingsScreen", "choice_line", "chosen", "now_line"]

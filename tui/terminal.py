@@ -1,6 +1,6 @@
 """Putting a full-screen app on the person's terminal, also when stdin is a pipe.
 
-``installer.setup.open_terminal`` finds the terminal (``/dev/tty`` when stdin is
+``doorstep.onboarding.setup.open_terminal`` finds the terminal (``/dev/tty`` when stdin is
 install.sh's pipe); ``attached`` makes Textual use it.
 """
 

@@ -1,7 +1,7 @@
 """Fixtures for the collector: real servers on 127.0.0.1, real SQLite files, real bodies.
 
 ``collector`` serves in a thread of the test process (quick, and its Service is in
-reach); ``collector_process`` runs ``python -m installer collector serve`` as a user
+reach); ``collector_process`` runs ``python -m doorstep collector serve`` as a user
 would, captures everything it prints, and is stopped (then killed) in teardown.
 """
 
@@ -24,8 +24,8 @@ from typing import Any, Optional
 import httpx
 import pytest
 
-from collector import days, server
-from installer import envelope, wire
+from doorstep.collector import days, server
+from doorstep.events import envelope, wire
 
 START_TIMEOUT = 30.0
 
@@ -141,9 +141,9 @@ class Process:
 def start_process(
     tmp_path: Path, db: Path, *extra: str, env: Optional[dict[str, str]] = None
 ) -> Process:
-    """``python -m installer collector serve --db DB --port 0 EXTRA``, once it listens."""
+    """``python -m doorstep collector serve --db DB --port 0 EXTRA``, once it listens."""
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
-    argv = [sys.executable, "-m", "installer", "collector", "serve", "--db", str(db)]
+    argv = [sys.executable, "-m", "doorstep", "collector", "serve", "--db", str(db)]
     argv += ["--port", "0", *extra]
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(

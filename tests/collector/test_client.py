@@ -1,6 +1,6 @@
 """The client and the collector over real HTTP: what a user's install really sends.
 
-The collector runs as ``doorstep collector serve``; the client is ``installer.telemetry``
+The collector runs as ``doorstep collector serve``; the client is ``doorstep.delivery.telemetry``
 in its own process, with its real detached sender.
 """
 
@@ -10,15 +10,15 @@ import os
 import subprocess
 import sys
 
-from installer import consent_record
-from installer.paths import for_product
+from doorstep.consent import record as consent_record
+from doorstep.foundation.paths import for_product
 from tests.collector.conftest import count, rows, wait_until
 from tests.support.cli import run
 
 
 def _record(env: dict[str, str], kind: str) -> None:
     code = (
-        "from installer import telemetry; "
+        "from doorstep.delivery import telemetry; "
         f"telemetry.record('install_started', kind={kind!r}, method='script')"
     )
     done = subprocess.run(

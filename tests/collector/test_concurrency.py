@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from collector import server
+from doorstep.collector import server
 from tests.collector.conftest import count, make_body, post, rows
 
 CLIENTS = 8

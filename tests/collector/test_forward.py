@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-from collector import server
-from collector.forward import Forwarder, batch_url, posthog_events
+from doorstep.collector import server
+from doorstep.collector.forward import Forwarder, batch_url, posthog_events
 from tests.collector.conftest import make_body, post, start_process, wait_until
 from tests.support import capture as capture_module
 from tests.support.cli import run

@@ -17,8 +17,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector import days
-from installer import redact, schema, wire
+from doorstep.collector import days
+from doorstep.events import redact, schema, wire
 from tests.collector.conftest import post
 
 SCHEMA = schema.current()

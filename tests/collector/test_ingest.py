@@ -7,8 +7,8 @@ import socket
 
 import httpx
 
-from collector import days, server
-from installer import schema, wire
+from doorstep.collector import days, server
+from doorstep.events import schema, wire
 from tests.collector.conftest import count, make_body, new_id, post, rows
 
 

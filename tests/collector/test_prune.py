@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from collector import days
-from collector.store import Store
-from collector.writer import Writer
-from installer import schema, wire
+from doorstep.collector import days
+from doorstep.collector.store import Store
+from doorstep.collector.writer import Writer
+from doorstep.events import schema, wire
 from tests.collector.conftest import count, make_body, new_id, post, rows, start_process
 from tests.support.cli import run
 

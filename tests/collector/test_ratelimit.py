@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from collector.ratelimit import BURST, Limiter
+from doorstep.collector.ratelimit import BURST, Limiter
 from tests.collector.conftest import count, make_body, new_id, post, rows
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from collector import days, report
-from installer import envelope, schema
+from doorstep.collector import days, report
+from doorstep.events import envelope, schema
 from tests.collector.conftest import make_body, new_id, post
 from tests.support.cli import run
 
@@ -191,7 +191,7 @@ def test_report_and_prune_work_without_uvicorn_and_serve_says_what_is_missing(hi
     # machine without the collector extra.
     code = (
         "import sys; sys.modules['uvicorn'] = None\n"
-        "from installer.cli import main\n"
+        "from doorstep.cli.dispatch import main\n"
         "raise SystemExit(main(sys.argv[1:]))\n"
     )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 import socket
 
-from collector import cli
-from installer.product import current
+from doorstep.collector import cli
+from doorstep.foundation.product import current
 from tests.collector.conftest import make_body, post, start_process
 from tests.support.cli import run
 

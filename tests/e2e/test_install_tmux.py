@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from collector import server as collector_server
-from installer import consent_record
+from doorstep.collector import server as collector_server
+from doorstep.consent import record as consent_record
 from tests.e2e import tmux
 from tests.install.install_run import INSTALL_SH, Kit, build_kit, offline_env
 from tests.install.static_server import StaticServer
@@ -92,7 +92,7 @@ def start_install(
 
 def report(db: Path) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "installer", "collector", "report", "--db", str(db), "--json"],
+        [sys.executable, "-m", "doorstep", "collector", "report", "--db", str(db), "--json"],
         capture_output=True,
         text=True,
         timeout=60,

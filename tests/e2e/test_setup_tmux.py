@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from installer import consent_record, paths
+from doorstep.consent import record as consent_record
+from doorstep.foundation import paths
 from tests.e2e import tmux
 from tests.support.capture import Capture
 from tests.tui.conftest import TRACE
@@ -37,7 +38,7 @@ def terminal(tmp_path: Path) -> Iterator[tmux.Terminal]:
 def start_setup(terminal: tmux.Terminal, home: Path, endpoint: str, redirect: str = "") -> Path:
     """Start ``… | doorstep setup`` as install.sh does; returns the file its exit code goes to."""
     exit_file = home.parent / "setup.exit"
-    setup = shlex.join([sys.executable, "-m", "installer", "setup", "--install-trace", TRACE])
+    setup = shlex.join([sys.executable, "-m", "doorstep", "setup", "--install-trace", TRACE])
     script = (
         f"echo 'the rest of install.sh' | {setup} {redirect}; "
         f"echo $? > {shlex.quote(str(exit_file))}; exec sleep 300"

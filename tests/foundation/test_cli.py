@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from installer import consent_record
-from installer.spool import Spool
+from doorstep.consent import record as consent_record
+from doorstep.delivery.spool import Spool
 from tests.support.cli import run
 from tests.support.entries import entries
 

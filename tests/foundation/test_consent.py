@@ -8,9 +8,9 @@ from typing import Optional
 
 import pytest
 
-from installer import consent
-from installer.consent_record import ConsentRecord, RecordRead
-from installer.product import Product
+from doorstep.consent import decision as consent
+from doorstep.consent.record import ConsentRecord, RecordRead
+from doorstep.foundation.product import Product
 
 PRODUCT = Product(
     name="doorstep",
@@ -41,10 +41,10 @@ def resolve(
     return consent.resolve(env or {}, flag, record, product)
 
 
-# DO_NOT_TRACK: unset and empty do nothing, 0/false (any case, spaces) do nothing,
-# anything else turns telemetry off whatever comes after it.
-DNT_IGNORED = [None, "", "   ", "0", "false", "FALSE", " False "]
-DNT_OFF = ["1", "true", "TRUE", "yes", "anything", "2", "-1", "off", "no"]
+# DO_NOT_TRACK, like every boolean variable: unset and empty do nothing, 0/false/no/off
+# (any case, spaces) do nothing, anything else turns telemetry off whatever comes after it.
+DNT_IGNORED = [None, "", "   ", "0", "false", "FALSE", " False ", "no", "off", "OFF", "No"]
+DNT_OFF = ["1", "true", "TRUE", "yes", "anything", "2", "-1", "n"]
 
 
 @pytest.mark.parametrize("value", DNT_OFF)
@@ -72,7 +72,7 @@ def test_do_not_track_unset_empty_or_false_is_ignored(value: Optional[str]) -> N
     assert decision.reason == "record"
 
 
-@pytest.mark.parametrize("value", ["0", "false", "off", "OFF", " False ", "Off"])
+@pytest.mark.parametrize("value", ["0", "false", "off", "OFF", " False ", "Off", "no", "NO"])
 @pytest.mark.parametrize("flag", [None, True])
 def test_env_off_beats_flag_and_record(value: str, flag: Optional[bool]) -> None:
     decision = resolve({"DOORSTEP_TELEMETRY": value}, flag, ON)
@@ -81,7 +81,7 @@ def test_env_off_beats_flag_and_record(value: str, flag: Optional[bool]) -> None
     assert decision.warnings == ()
 
 
-@pytest.mark.parametrize("value", ["1", "true", "on", "TRUE", " On "])
+@pytest.mark.parametrize("value", ["1", "true", "on", "TRUE", " On ", "yes", "Yes"])
 @pytest.mark.parametrize("flag", [None, False])
 def test_env_on_beats_flag_and_record(value: str, flag: Optional[bool]) -> None:
     decision = resolve({"DOORSTEP_TELEMETRY": value}, flag, OFF)
@@ -89,7 +89,8 @@ def test_env_on_beats_flag_and_record(value: str, flag: Optional[bool]) -> None:
     assert decision.sends
 
 
-@pytest.mark.parametrize("value", ["2", "yes", "no", "enabled", "nope", "0x1", "tru"])
+# Only a plain yes or no word decides the one variable that can turn telemetry on.
+@pytest.mark.parametrize("value", ["2", "y", "n", "enabled", "nope", "0x1", "tru"])
 @pytest.mark.parametrize("record", list(RECORDS))
 def test_env_invalid_warns_and_is_ignored(value: str, record: str) -> None:
     with_invalid = resolve({"DOORSTEP_TELEMETRY": value}, None, RECORDS[record])

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from installer import consent_record
-from installer.consent_record import ConsentRecord
+from doorstep.consent import record as consent_record
+from doorstep.consent.record import ConsentRecord
 from tests.support import unprivileged
 from tests.support.cli import run
 

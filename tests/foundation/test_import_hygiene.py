@@ -17,8 +17,8 @@ HEAVY = (
     "httpcore",
     "anyio",
     "uvicorn",
-    "tui",
-    "collector",
+    "doorstep.tui",
+    "doorstep.collector",
 )
 
 PROBE = """
@@ -26,23 +26,24 @@ import io, json, sys, contextlib
 out = io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
     {body}
-loaded = sorted({{name.split(".")[0] for name in sys.modules}})
-print(json.dumps([name for name in loaded if name in {heavy!r}]))
+heavy = {heavy!r}
+loaded = {{".".join(name.split(".")[:depth]) for name in sys.modules for depth in (1, 2)}}
+print(json.dumps(sorted(loaded & set(heavy))))
 """
 
 PATHS = {
-    "status": 'from installer import cli; cli.main(["telemetry", "status"])',
-    "status --json": 'from installer import cli; cli.main(["telemetry", "status", "--json"])',
-    "enable": 'from installer import cli; cli.main(["telemetry", "enable"])',
-    "disable": 'from installer import cli; cli.main(["telemetry", "disable"])',
-    "reset-id": 'from installer import cli; cli.main(["telemetry", "reset-id"])',
-    "preview": 'from installer import cli; cli.main(["telemetry", "preview"])',
-    "usage error": 'from installer import cli; cli.main(["telemetry", "bogus"])',
+    "status": 'from doorstep import cli; cli.main(["telemetry", "status"])',
+    "status --json": 'from doorstep import cli; cli.main(["telemetry", "status", "--json"])',
+    "enable": 'from doorstep import cli; cli.main(["telemetry", "enable"])',
+    "disable": 'from doorstep import cli; cli.main(["telemetry", "disable"])',
+    "reset-id": 'from doorstep import cli; cli.main(["telemetry", "reset-id"])',
+    "preview": 'from doorstep import cli; cli.main(["telemetry", "preview"])',
+    "usage error": 'from doorstep import cli; cli.main(["telemetry", "bogus"])',
     "record and flush": (
-        "from installer import telemetry; "
+        "from doorstep.delivery import telemetry; "
         "telemetry.record('install_started', kind='fresh', method='script'); telemetry.flush()"
     ),
-    "consent check": "from installer import telemetry; telemetry.default().decide()",
+    "consent check": "from doorstep.delivery import telemetry; telemetry.default().decide()",
 }
 
 

@@ -48,7 +48,7 @@ def test_pip_install_gives_a_working_command(tmp_path: Path, home: Path) -> None
         cwd=tmp_path,
     )
     module = subprocess.run(
-        [str(venv / "bin/python"), "-m", "installer", "telemetry", "status", "--json"],
+        [str(venv / "bin/python"), "-m", "doorstep", "telemetry", "status", "--json"],
         env=clean,
         capture_output=True,
         text=True,
@@ -63,9 +63,10 @@ def test_pip_install_gives_a_working_command(tmp_path: Path, home: Path) -> None
         [
             str(venv / "bin/python"),
             "-c",
-            "import installer, tui, collector, pathlib;"
-            "p = pathlib.Path(installer.__file__).parent;"
-            "print(p, (p / 'product.toml').is_file(), (p / 'schema.toml').is_file())",
+            "import doorstep, doorstep.tui, doorstep.collector, pathlib;"
+            "p = pathlib.Path(doorstep.__file__).parent;"
+            "print(p, (p / 'product.toml').is_file(),"
+            " (p / 'events/schema.toml').is_file())",
         ],
         env=clean,
         capture_output=True,

@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,13 +14,16 @@ from pathlib import Path
 
 import pytest
 
-import installer
-from installer import paths, product
-from installer.errors import ProductError
-from installer.product import Product
+import doorstep
+from doorstep.foundation import paths, product
+from doorstep.foundation.errors import ProductError
+from doorstep.foundation.product import Product
 
-PACKAGE = Path(installer.__file__).parent
+PACKAGE = Path(doorstep.__file__).parent
 ROOT = PACKAGE.parent
+# The import package's own name in module paths (``doorstep.delivery.sender``) is code,
+# not the product's name.
+MODULE_PATH = re.compile(r"doorstep(\.[a-z_]+)+")
 ACME_TOML = """
 name = "acme"
 display_name = "Acme"
@@ -90,15 +94,18 @@ def test_every_variable_follows_the_product() -> None:
 def acme_package(tmp_path: Path) -> Path:
     """A copy of the package whose product file says "acme": how another tool adopts us."""
     root = tmp_path / "acme-src"
-    shutil.copytree(PACKAGE, root / "installer", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "installer" / "product.toml").write_text(ACME_TOML)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(PACKAGE, root / "doorstep", ignore=ignore)
+    for part in ("tui", "collector"):
+        shutil.copytree(ROOT / part, root / "doorstep" / part, ignore=ignore)
+    (root / "doorstep" / "product.toml").write_text(ACME_TOML)
     return root
 
 
 def _acme(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full = dict(os.environ, PYTHONPATH=str(root), **(env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "installer", *args],
+        [sys.executable, "-m", "doorstep", *args],
         env=full,
         cwd=root,
         capture_output=True,
@@ -170,6 +177,6 @@ def test_no_module_hard_codes_the_product_name(package: str) -> None:
     offenders = []
     for path in sorted((ROOT / package).rglob("*.py")):
         for line, value in _string_constants(path):
-            if "doorstep" in value.lower():
+            if "doorstep" in MODULE_PATH.sub("", value.lower()):
                 offenders.append(f"{path.relative_to(ROOT)}:{line}: {value!r}")
     assert offenders == []

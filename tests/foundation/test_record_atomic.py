@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from installer import consent_record
-from installer.consent_record import ConsentRecord
+from doorstep.consent import record as consent_record
+from doorstep.consent.record import ConsentRecord
 
 KILLS = 220
 
@@ -19,8 +19,8 @@ KILLS = 220
 WRITER = """
 import sys
 from pathlib import Path
-from installer import consent_record
-from installer.consent_record import ConsentRecord
+from doorstep.consent import record as consent_record
+from doorstep.consent.record import ConsentRecord
 path = Path(sys.argv[1])
 old = ConsentRecord(False, "cli", "2026-11-21")
 new = ConsentRecord(True, "wizard", "2026-11-22", "3f0c2a4e-1b2c-4d3e-8f9a-0b1c2d3e4f5a",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from installer.spool import Spool
+from doorstep.delivery.spool import Spool
 from tests.support.cli import run
 from tests.support.entries import entries, today
 
@@ -79,7 +79,8 @@ def test_invalid_environment_value_warns_on_stderr_only() -> None:
     result = run("telemetry", "status", env={"DOORSTEP_TELEMETRY": "maybe"})
     assert result.returncode == 0
     assert result.stderr.strip() == (
-        "doorstep: warning: ignoring DOORSTEP_TELEMETRY='maybe': use 0/false/off or 1/true/on"
+        "doorstep: warning: ignoring DOORSTEP_TELEMETRY='maybe': "
+        "use 0/false/no/off or 1/true/yes/on"
     )
     assert result.stdout.startswith("Telemetry: undecided")
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from installer import receipt, shell_path
+from doorstep.install import receipt, shell_path
 from tests.install.install_run import command
 
 BEGIN, _ = shell_path.markers("doorstep")

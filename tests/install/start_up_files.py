@@ -6,7 +6,8 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from installer import product, shell_path
+from doorstep.foundation import product
+from doorstep.install import shell_path
 
 NAME = product.current().name
 # Start-up files are text: any characters but NUL, in lines.

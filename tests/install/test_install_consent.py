@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from installer import consent_record
+from doorstep.consent import record as consent_record
 from tests.install.install_run import Kit, install, offline_env
 from tests.support.capture import Capture
 

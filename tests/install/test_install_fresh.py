@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from installer import receipt
+from doorstep.install import receipt
 from tests.install import wheels
 from tests.install.install_run import (
     INSTALL_SH,

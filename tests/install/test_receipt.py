@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from installer import product, receipt, shell_path
+from doorstep.foundation import product
+from doorstep.install import receipt, shell_path
 from tests.install.install_run import SHELLS, UNINSTALL_SH
 from tests.install.start_up_files import CONTENT, NAME, lines_for
 

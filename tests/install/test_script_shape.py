@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from installer.product import Product
+from doorstep.foundation.product import Product
 from tests.install.install_run import INSTALL_SH, SHELLS, UNINSTALL_SH, have, run_script
 from tests.install.wheels import ROOT
 

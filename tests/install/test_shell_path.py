@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from installer import shell_path
+from doorstep.install import shell_path
 from tests.install.install_run import have
 from tests.install.start_up_files import CONTENT, NAME, lines_for
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from installer import consent_record
+from doorstep.consent import record as consent_record
 from tests.install.home_tree import differences, snapshot
 from tests.install.install_run import (
     UNINSTALL_SH,

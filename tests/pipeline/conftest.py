@@ -8,9 +8,10 @@ from typing import Callable
 
 import pytest
 
-from installer import choice, paths
-from installer.paths import Paths
-from installer.spool import Spool
+from doorstep.delivery import choice
+from doorstep.delivery.spool import Spool
+from doorstep.foundation import paths
+from doorstep.foundation.paths import Paths
 from tests.support import capture as capture_module
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from installer.paths import Paths
+from doorstep.foundation.paths import Paths
 
 ROOT = Path(__file__).resolve().parents[2]
 # A foreground command must never hang a test; if one does, that is the failure.
@@ -60,7 +60,7 @@ def senders(home: Path) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"installer.sender" not in (entry / "cmdline").read_bytes():
+            if b"doorstep.delivery.sender" not in (entry / "cmdline").read_bytes():
                 continue
             if marker in (entry / "environ").read_bytes().split(b"\0"):
                 found.append(int(entry.name))
@@ -86,7 +86,7 @@ def claims(where: Paths) -> list[Path]:
 def record_events(count: int, name: str = "onboarding_step_viewed") -> str:
     """Python source that records ``count`` events and exits (the exit flush sends them)."""
     return (
-        "from installer import telemetry\n"
+        "from doorstep.delivery import telemetry\n"
         f"for _ in range({count}):\n"
         f"    telemetry.record({name!r}, step='privacy')\n"
     )

@@ -72,7 +72,7 @@ def main(steps: list[list[Any]]) -> None:
     sys.addaudithook(_hook)
     # Registered before doorstep's own exit flush, so it runs after it (atexit is LIFO).
     atexit.register(report, "exit")
-    from installer import telemetry
+    from doorstep.delivery import telemetry
 
     recorder = telemetry.default()
     for step in steps:

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from installer import consent_record, telemetry
-from installer.paths import Paths
+from doorstep.consent import record as consent_record
+from doorstep.delivery import telemetry
+from doorstep.foundation.paths import Paths
 from tests.pipeline.processes import python, scenario, wait_for_senders
 from tests.support.capture import Capture
 
@@ -164,10 +165,10 @@ def test_recording_and_flushing_never_load_the_network_or_a_screen(
     if decided:
         consent_record.write(where.record, consent_record.make(True, "cli"))
     code = (
-        "import sys\nfrom installer import telemetry\n"
+        "import sys\nfrom doorstep.delivery import telemetry\n"
         "telemetry.record('onboarding_started', ui='tui')\n"
         "print(telemetry.flush())\n"
-        "print(sorted({'httpx', 'textual', 'questionary', 'tui'} & set(sys.modules)))\n"
+        "print(sorted({'httpx', 'textual', 'questionary', 'doorstep.tui'} & set(sys.modules)))\n"
     )
     result = python("-c", code)
     assert result.stdout.split("\n")[:2] == ["sent" if decided else "kept", "[]"], result.stderr

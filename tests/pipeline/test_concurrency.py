@@ -7,8 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from installer.paths import Paths
-from installer.spool import Spool
+from doorstep.delivery.spool import Spool
+from doorstep.foundation.paths import Paths
 from tests.pipeline.processes import ROOT, TIMEOUT, claims, python, wait_for_senders
 from tests.support.capture import Capture
 
@@ -18,7 +18,7 @@ PER_ROUND = 10
 
 # Each process flushes several times, so senders start while others are mid-send.
 PROGRAM = f"""
-from installer import telemetry
+from doorstep.delivery import telemetry
 for _ in range({ROUNDS}):
     for _ in range({PER_ROUND}):
         telemetry.record("onboarding_step_viewed", step="welcome")
@@ -48,7 +48,7 @@ def test_eight_processes_each_event_arrives_exactly_once(
     if spool.peek():
         # On a loaded machine a sender may run out of time before its turn; what it left
         # waits for the next sender, which is this one.
-        assert python("-m", "installer.sender").returncode == 0
+        assert python("-m", "doorstep.delivery.sender").returncode == 0
 
     arrived = Counter(
         (body["envelope"]["session_id"], event["seq"])

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from installer import consent_record
-from installer.paths import Paths
-from installer.spool import Spool
+from doorstep.consent import record as consent_record
+from doorstep.delivery.spool import Spool
+from doorstep.foundation.paths import Paths
 from tests.pipeline.processes import python, record_events, wait_for_senders
 from tests.pipeline.test_spool import entries
 from tests.support.capture import Capture, refused_url
@@ -27,12 +27,12 @@ def test_the_server_receives_exactly_the_preview(
     assert python("-c", record_events(4)).returncode == 0
     wait_for_senders(home)
 
-    preview = python("-m", "installer", "telemetry", "preview")
+    preview = python("-m", "doorstep", "telemetry", "preview")
     assert preview.returncode == 0
 
     # ... and the next send, to a server that answers, carries what the preview showed.
     monkeypatch.setenv("DOORSTEP_TELEMETRY_ENDPOINT", capture.url)
-    assert python("-m", "installer.sender").returncode == 0
+    assert python("-m", "doorstep.delivery.sender").returncode == 0
     [request] = capture.requests
     assert preview.stdout.encode() == request.body + b"\n"
     assert [e["seq"] for e in json.loads(preview.stdout)["events"]] == [0, 1, 2, 3]
@@ -40,8 +40,8 @@ def test_the_server_receives_exactly_the_preview(
 
 def test_pretty_is_the_same_body_indented(consent_on: str, spool: Spool) -> None:
     spool.append(entries(2))
-    compact = python("-m", "installer", "telemetry", "preview")
-    pretty = python("-m", "installer", "telemetry", "preview", "--pretty")
+    compact = python("-m", "doorstep", "telemetry", "preview")
+    pretty = python("-m", "doorstep", "telemetry", "preview", "--pretty")
     assert json.loads(pretty.stdout) == json.loads(compact.stdout)
     assert pretty.stdout.count("\n") > compact.stdout.count("\n")
 
@@ -62,7 +62,7 @@ def test_preview_works_while_off_and_sends_and_writes_nothing(
     if saved is not None:
         consent_record.write(where.record, consent_record.make(saved, "cli"))
     before = files(home)
-    done = python("-m", "installer", "telemetry", "preview", env=env)
+    done = python("-m", "doorstep", "telemetry", "preview", env=env)
 
     assert done.returncode == 0
     body = json.loads(done.stdout)

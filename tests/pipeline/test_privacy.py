@@ -12,8 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from installer import envelope, schema, sender
-from installer.spool import Entry, Spool
+from doorstep.delivery import sender
+from doorstep.delivery.spool import Entry, Spool
+from doorstep.events import envelope, schema
 from tests.pipeline.pii import any_pii
 from tests.pipeline.processes import python, wait_for_senders
 from tests.support.capture import Capture
@@ -88,7 +89,7 @@ def test_pii_in_any_input_never_reaches_the_wire(
     env = {name: secrets[i % len(secrets)] for i, name in enumerate(ENV_NAMES)}
 
     # Properties: every property of every event, and one the schema does not know.
-    from installer.telemetry import Recorder
+    from doorstep.delivery.telemetry import Recorder
 
     recorder = Recorder(env=env)
     for event in SCHEMA.events.values():
@@ -122,7 +123,7 @@ def test_pii_in_a_real_command_never_reaches_the_wire(
         for event in SCHEMA.events.values()
     }
     code = (
-        "import json, sys\nfrom installer import telemetry\n"
+        "import json, sys\nfrom doorstep.delivery import telemetry\n"
         "for name, props in json.loads(sys.argv[1]).items():\n"
         "    telemetry.record(name, extra=sys.argv[2], **props)\n"
         "    telemetry.record(name)\n"

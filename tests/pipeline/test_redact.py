@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from installer import redact, schema
+from doorstep.events import redact, schema
 from tests.pipeline.pii import PII, any_pii, context
 
 # Which kind the fence must report for each strategy (most share the name).

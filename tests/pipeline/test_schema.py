@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from installer import schema
-from installer.schema import INVALID, Prop
-from installer.telemetry import Recorder
+from doorstep.delivery.telemetry import Recorder
+from doorstep.events import schema
+from doorstep.events.schema import INVALID, Prop
 
 SCHEMA = schema.current()
 SCHEMA_TEXT = Path(schema.__file__).with_name("schema.toml").read_text(encoding="utf-8")

@@ -14,8 +14,8 @@ from typing import Callable
 
 import pytest
 
-from installer.paths import Paths
-from installer.spool import MAX_BYTES, Spool
+from doorstep.delivery.spool import MAX_BYTES, Spool
+from doorstep.foundation.paths import Paths
 from tests.pipeline.processes import (
     claims,
     python,
@@ -131,7 +131,7 @@ def test_the_sender_gives_up_on_its_own_and_prints_nothing(
     monkeypatch.setenv("DOORSTEP_TELEMETRY_ENDPOINT", hole.url)
     spool.append(entries(2))
 
-    done = python("-m", "installer.sender", timeout=20)  # it must not wait the 30 s out
+    done = python("-m", "doorstep.delivery.sender", timeout=20)  # it must not wait the 30 s out
 
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
     assert hole.connections == 1
@@ -168,7 +168,7 @@ def test_a_sender_under_an_off_switch_sends_nothing_and_drops_its_claim(
     env: dict[str, str],
 ) -> None:
     spool.append(entries(3))
-    done = python("-m", "installer.sender", env=env)
+    done = python("-m", "doorstep.delivery.sender", env=env)
 
     assert done.returncode == 0 and done.stderr == ""
     assert capture.connections == 0
@@ -178,12 +178,12 @@ def test_a_sender_under_an_off_switch_sends_nothing_and_drops_its_claim(
 def test_a_no_given_after_spooling_wins(
     capture: Capture, endpoint: str, consent_on: str, where: Paths, spool: Spool
 ) -> None:
-    from installer import consent_record
+    from doorstep.consent import record as consent_record
 
     spool.append(entries(3))
     # Written directly so the spool survives: as if "no" landed between flush and send.
     consent_record.write(where.record, consent_record.make(False, "cli"))
-    done = python("-m", "installer.sender")
+    done = python("-m", "doorstep.delivery.sender")
 
     assert done.returncode == 0
     assert capture.connections == 0
@@ -211,7 +211,7 @@ def test_debug_echoes_each_batch_to_stderr_before_sending(
     capture: Capture, endpoint: str, consent_on: str, spool: Spool
 ) -> None:
     spool.append(entries(3))
-    done = python("-m", "installer.sender", env={"DOORSTEP_TELEMETRY_DEBUG": "1"})
+    done = python("-m", "doorstep.delivery.sender", env={"DOORSTEP_TELEMETRY_DEBUG": "1"})
 
     assert done.returncode == 0 and done.stdout == ""
     [request] = capture.requests
@@ -223,7 +223,7 @@ def test_without_debug_the_sender_is_silent(
     capture: Capture, endpoint: str, consent_on: str, spool: Spool
 ) -> None:
     spool.append(entries(3))
-    done = python("-m", "installer.sender")
+    done = python("-m", "doorstep.delivery.sender")
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
     assert len(capture.events()) == 3
 
@@ -231,10 +231,10 @@ def test_without_debug_the_sender_is_silent(
 def test_a_large_spool_goes_in_bodies_the_collector_accepts(
     capture: Capture, endpoint: str, consent_on: str, spool: Spool
 ) -> None:
-    from installer import wire
+    from doorstep.events import wire
 
     spool.append(entries(600))
-    done = python("-m", "installer.sender")
+    done = python("-m", "doorstep.delivery.sender")
 
     assert done.returncode == 0
     assert all(len(r.body) <= wire.MAX_BODY_BYTES for r in capture.requests)

@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from installer import schema, telemetry
-from installer.paths import Paths
-from installer.schema import Prop
-from installer.spool import MAX_AGE_DAYS, MAX_BYTES, STALE_CLAIM_SECONDS, Entry, Spool
+from doorstep.delivery import telemetry
+from doorstep.delivery.spool import MAX_AGE_DAYS, MAX_BYTES, STALE_CLAIM_SECONDS, Entry, Spool
+from doorstep.events import schema
+from doorstep.events.schema import Prop
+from doorstep.foundation.paths import Paths
 from tests.support.entries import ENVELOPE, entries, today
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
-from installer import product, redact, schema, spool, telemetry, telemetry_doc
+from doorstep.delivery import spool, telemetry
+from doorstep.events import redact, schema
+from doorstep.foundation import product
+from doorstep.render import telemetry_doc
 from tests.pipeline.processes import ROOT, python
 
 DOC = ROOT / "TELEMETRY.md"
@@ -13,7 +17,7 @@ DOC = ROOT / "TELEMETRY.md"
 
 def test_telemetry_md_is_up_to_date() -> None:
     assert DOC.read_text(encoding="utf-8") == telemetry_doc.render(), (
-        "TELEMETRY.md is stale: run 'python -m installer.telemetry_doc --write TELEMETRY.md'"
+        "TELEMETRY.md is stale: run 'python -m doorstep.render.telemetry_doc --write TELEMETRY.md'"
     )
 
 
@@ -21,13 +25,13 @@ def test_check_fails_on_a_stale_copy_and_write_repairs_it(tmp_path: Path) -> Non
     copy = tmp_path / "TELEMETRY.md"
     copy.write_text(telemetry_doc.render().replace("90 days", "30 days"), encoding="utf-8")
 
-    stale = python("-m", "installer.telemetry_doc", "--check", str(copy))
+    stale = python("-m", "doorstep.render.telemetry_doc", "--check", str(copy))
     assert stale.returncode == 1
     assert len(stale.stderr.splitlines()) == 1 and "--write" in stale.stderr
 
-    assert python("-m", "installer.telemetry_doc", "--write", str(copy)).returncode == 0
-    assert python("-m", "installer.telemetry_doc", "--check", str(copy)).returncode == 0
-    assert python("-m", "installer.telemetry_doc").stdout == telemetry_doc.render()
+    assert python("-m", "doorstep.render.telemetry_doc", "--write", str(copy)).returncode == 0
+    assert python("-m", "doorstep.render.telemetry_doc", "--check", str(copy)).returncode == 0
+    assert python("-m", "doorstep.render.telemetry_doc").stdout == telemetry_doc.render()
 
 
 def test_every_event_property_value_and_reason_is_documented() -> None:
@@ -70,7 +74,7 @@ def test_off_switches_consent_order_bounds_and_retention_are_documented() -> Non
 
 
 def test_the_example_body_is_a_body_the_collector_accepts() -> None:
-    from installer import wire
+    from doorstep.events import wire
 
     body = telemetry_doc.example_body(schema.current())
     assert wire.parse(wire.encode(body)) == (body, "")
@@ -85,4 +89,5 @@ def test_names_come_from_the_product_file() -> None:
     assert "ACME_TELEMETRY=0" in text and "acme telemetry disable" in text
     assert "doorstep" not in text.lower()
     source = Path(telemetry_doc.__file__).read_text(encoding="utf-8")
-    assert "doorstep" not in source.lower()
+    # Its own module path (doorstep.render.telemetry_doc) is the import package's name.
+    assert "doorstep" not in re.sub(r"doorstep(\.[a-z_]+)+", "", source.lower())

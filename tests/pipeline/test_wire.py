@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from installer import envelope, redact, schema, wire
+from doorstep.events import envelope, redact, schema, wire
 
 INSTALL_ID = str(uuid.uuid4())
 

@@ -19,12 +19,12 @@ def run(
     timeout: float = TIMEOUT,
     python: Sequence[str] = (sys.executable,),
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m installer ARGS`` with the test's environment (plus ``env``)."""
+    """``python -m doorstep ARGS`` with the test's environment (plus ``env``)."""
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     return subprocess.run(
-        [*python, "-m", "installer", *args],
+        [*python, "-m", "doorstep", *args],
         env=full_env,
         input=input,
         capture_output=True,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from installer import envelope
-from installer.spool import Entry
+from doorstep.delivery.spool import Entry
+from doorstep.events import envelope
 
 ENVELOPE = envelope.build({}, str(uuid.uuid4()))
 

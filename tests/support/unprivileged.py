@@ -28,7 +28,7 @@ def prefix() -> list[str]:
 
 
 def run(*args: str, env: Optional[Mapping[str, str]] = None):  # type: ignore[no-untyped-def]
-    """``python -m installer ARGS`` under the current test environment, obeying modes."""
+    """``python -m doorstep ARGS`` under the current test environment, obeying modes."""
     import sys
 
     from tests.support.cli import run as run_cli

@@ -1,4 +1,5 @@
-"""Driving the real screens: apps built by ``tui.app``'s factory, keys and clicks through Pilot."""
+"""Driving the real screens: apps built by ``doorstep.tui.app``'s factory, keys and clicks
+through Pilot."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from installer import consent_record, paths, product, setup
-from installer.consent_record import ConsentRecord
-from installer.onboarding import Answer, Wizard
-from installer.stages import InstallTrace, format_trace
-from installer.telemetry import Recorder
-from tui.app import build_onboarding
-from tui.toggle import ShareToggle
+from doorstep.consent import record as consent_record
+from doorstep.consent.record import ConsentRecord
+from doorstep.delivery.telemetry import Recorder
+from doorstep.foundation import paths, product
+from doorstep.install.stages import InstallTrace, format_trace
+from doorstep.onboarding import setup
+from doorstep.onboarding.wizard import Answer, Wizard
+from doorstep.tui.app import build_onboarding
+from doorstep.tui.toggle import ShareToggle
 
 Action = Union[str, Callable[[Pilot], Awaitable[None]]]
 TRACE = format_trace(

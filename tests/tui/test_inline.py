@@ -2,7 +2,7 @@
 
 The question's output goes to prompt_toolkit's DummyOutput (there is no terminal to
 draw on here); the explanation is written to a stream the test reads. The answer is
-applied by ``installer.setup.run``, as for the full-screen onboarding, and sending goes
+applied by ``doorstep.onboarding.setup.run``, as for the full-screen onboarding, and sending goes
 through the real sender to a real server on 127.0.0.1. One test drives ``inline.run``
 on a real pseudo-terminal instead.
 """
@@ -18,12 +18,14 @@ import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from installer import onboarding, schema, setup
-from installer.onboarding import Answer, Wizard
-from installer.telemetry import Recorder
+from doorstep.delivery.telemetry import Recorder
+from doorstep.events import schema
+from doorstep.onboarding import setup
+from doorstep.onboarding import wizard as onboarding
+from doorstep.onboarding.wizard import Answer, Wizard
+from doorstep.tui import inline
 from tests.support.capture import Capture
 from tests.tui.conftest import TRACE, args, names, record_file, saved, spool_file
-from tui import inline
 
 FUNNEL_INLINE = [
     "install_started",

@@ -1,7 +1,7 @@
 """The full-screen onboarding, driven through Pilot: every path a person can take.
 
-The app is built by ``tui.app.build_onboarding`` (as ``doorstep setup`` builds it) and
-its answer is applied by ``installer.setup.run``; sending goes through the real
+The app is built by ``doorstep.tui.app.build_onboarding`` (as ``doorstep setup`` builds it) and
+its answer is applied by ``doorstep.onboarding.setup.run``; sending goes through the real
 detached sender to a real server on 127.0.0.1. Only the terminal is Textual's test
 driver here; tests/e2e/test_setup_tmux.py runs the same flow in a real terminal.
 """
@@ -15,14 +15,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
-from installer import schema
-from installer.onboarding import NEVER_COLLECTED
-from installer.telemetry import Recorder
+from doorstep.delivery.telemetry import Recorder
+from doorstep.events import schema
+from doorstep.onboarding.wizard import NEVER_COLLECTED
+from doorstep.tui.onboarding import FinishScreen, PrivacyScreen, WelcomeScreen
+from doorstep.tui.payload import PayloadScreen
+from doorstep.tui.toggle import ShareToggle
 from tests.support.capture import Capture
 from tests.tui.conftest import names, record_file, run_setup, saved, screen_text, spool_file
-from tui.onboarding import FinishScreen, PrivacyScreen, WelcomeScreen
-from tui.payload import PayloadScreen
-from tui.toggle import ShareToggle
 
 FUNNEL_ON = [
     "install_started",

@@ -1,6 +1,6 @@
 """``doorstep settings``, driven through Pilot: changes are saved at once and status agrees.
 
-The app is built by ``tui.app.build_settings`` as ``doorstep settings`` builds it; the
+The app is built by ``doorstep.tui.app.build_settings`` as ``doorstep settings`` builds it; the
 files are real files in the test's HOME and ``telemetry status`` runs as a real
 process right after each change.
 """
@@ -18,13 +18,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from installer import envelope, paths, product
-from installer.spool import Entry, Spool
+from doorstep.delivery.spool import Entry, Spool
+from doorstep.events import envelope
+from doorstep.foundation import paths, product
+from doorstep.tui.app import build_settings
+from doorstep.tui.payload import PayloadScreen
+from doorstep.tui.toggle import ShareToggle
 from tests.support import cli
 from tests.tui.conftest import play, record_file, saved, screen_text, spool_file
-from tui.app import build_settings
-from tui.payload import PayloadScreen
-from tui.toggle import ShareToggle
 
 INSTALL_ID = "3f0c8a9e-1b2c-4d5e-8f90-123456789abc"
 RECORD_ON = f"""schema_version = 1
@@ -220,7 +221,7 @@ def test_fits_60x15() -> None:
 def test_without_a_terminal_it_says_so_in_one_line() -> None:
     # A new session has no controlling terminal, so /dev/tty cannot be opened.
     result = subprocess.run(
-        [sys.executable, "-m", "installer", "settings"],
+        [sys.executable, "-m", "doorstep", "settings"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -17,8 +17,9 @@ from typing import Optional
 
 import pytest
 
-from installer import product, setup
-from installer.telemetry import Recorder
+from doorstep.delivery.telemetry import Recorder
+from doorstep.foundation import product
+from doorstep.onboarding import setup
 from tests.support.capture import Capture
 from tests.support.cli import TIMEOUT
 from tests.tui.conftest import TRACE, args, names, record_file, saved, spool_file
@@ -29,11 +30,11 @@ SKIPPED = ["onboarding_step_skipped"] * 3
 
 
 def run(*argv: str, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
-    """``python -m installer setup ARGV`` with no terminal and a pipe for stdin."""
+    """``python -m doorstep setup ARGV`` with no terminal and a pipe for stdin."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "installer", "setup", *argv],
+        [sys.executable, "-m", "doorstep", "setup", *argv],
         env=full_env,
         input="",
         capture_output=True,
@@ -235,15 +236,16 @@ def test_policy_off_records_nothing_and_says_nothing(
 PROBE = """
 import io, json, sys, contextlib
 with contextlib.redirect_stdout(io.StringIO()):
-    from installer import cli
+    from doorstep import cli
     cli.main(["setup", *{argv!r}])
-print(json.dumps(sorted({{n.split(".")[0] for n in sys.modules}} & {heavy!r})))
+names = {{".".join(n.split(".")[:depth]) for n in sys.modules for depth in (1, 2)}}
+print(json.dumps(sorted(names & {heavy!r})))
 """
 
 
 @pytest.mark.parametrize("argv", [[], ["--yes"], ["--no-telemetry"], ["--telemetry"]])
 def test_setup_without_a_screen_loads_no_screen_library(argv: list[str]) -> None:
-    heavy = {"textual", "questionary", "prompt_toolkit", "rich", "tui"}
+    heavy = {"textual", "questionary", "prompt_toolkit", "rich", "doorstep.tui"}
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(argv=argv, heavy=heavy)],
         input="",

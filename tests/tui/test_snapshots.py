@@ -13,12 +13,16 @@ from typing import Callable
 
 import pytest
 
-from installer import consent_record, envelope, onboarding, product, stages
-from installer.onboarding import Wizard
-from installer.telemetry import Recorder
+from doorstep.consent import record as consent_record
+from doorstep.delivery.telemetry import Recorder
+from doorstep.events import envelope
+from doorstep.foundation import product
+from doorstep.install import stages
+from doorstep.onboarding import wizard as onboarding
+from doorstep.onboarding.wizard import Wizard
+from doorstep.tui.app import build_onboarding, build_settings
 from tests.tui.conftest import TRACE, record_file
 from tests.tui.test_settings import RECORD_ON
-from tui.app import build_onboarding, build_settings
 
 SnapCompare = Callable[..., bool]
 

@@ -1,0 +1,1 @@
+"""Consent: the consent record on disk (``record``) and the pure decision (``decision``)."""

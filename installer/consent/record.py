@@ -1,0 +1,174 @@
+"""The consent record, ``telemetry.toml``: reading it defensively, writing it atomically.
+
+Reading never raises: a file that is absent is "no decision", a file that cannot be
+read or understood is "no decision" plus a one-line problem for the caller to warn
+with. Writing replaces the whole file atomically with mode 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from doorstep.foundation import ids, tomlread
+from doorstep.foundation.atomic import write_atomic
+from doorstep.foundation.errors import RecordWriteError
+
+SCHEMA_VERSION = 1
+SOURCES = ("wizard", "inline", "flag", "cli", "settings", "notice")
+# A real record is a few hundred bytes; anything much larger is noise, not a record.
+MAX_BYTES = 16 * 1024
+_SALT = re.compile(r"^[0-9a-f]{32}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    enabled: bool
+    consent_source: str
+    decided_on: str
+    install_id: Optional[str] = None
+    salt: Optional[str] = None
+    notice_shown: bool = False
+
+    def to_toml(self) -> str:
+        import tomli_w  # deferred: only writers pay for it
+
+        data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "enabled": self.enabled}
+        if self.enabled:
+            data["install_id"] = self.install_id
+            data["salt"] = self.salt
+        data["consent_source"] = self.consent_source
+        data["notice_shown"] = self.notice_shown
+        data["decided_on"] = self.decided_on
+        return tomli_w.dumps(data)
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    """What reading the record found: a record, nothing, or a problem (one line)."""
+
+    path: Path
+    record: Optional[ConsentRecord] = None
+    problem: Optional[str] = None
+
+    @property
+    def state(self) -> str:
+        if self.record is not None:
+            return "present"
+        return "unreadable" if self.problem else "absent"
+
+
+def new_install_id() -> str:
+    return ids.new()
+
+
+def new_salt() -> str:
+    return os.urandom(16).hex()
+
+
+def today() -> str:
+    """Today's date in UTC: records and events carry a day, never a time of day."""
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def make(enabled: bool, source: str, *, notice_shown: bool = False) -> ConsentRecord:
+    """A fresh record for a decision; turning on always mints a new id and salt."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown consent source {source!r}")
+    if not enabled:
+        return ConsentRecord(False, source, today(), notice_shown=notice_shown)
+    return ConsentRecord(True, source, today(), new_install_id(), new_salt(), notice_shown)
+
+
+def read(path: Path) -> RecordRead:
+    """Read the record at ``path``; never raises."""
+    try:
+        data = tomlread.read_file(path, MAX_BYTES, "a consent record")
+    except tomlread.Unreadable as exc:
+        return RecordRead(path, problem=str(exc))
+    if data is None:
+        return RecordRead(path)
+    problem, record = _validate(data)
+    if record is None:
+        return RecordRead(path, problem=f"{path} {problem}")
+    return RecordRead(path, record=record)
+
+
+def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
+    version = data.get("schema_version")
+    if type(version) is not int:
+        return "has no schema_version", None
+    if version != SCHEMA_VERSION:
+        return f"has schema_version {version}, which this version does not understand", None
+    enabled = data.get("enabled")
+    if type(enabled) is not bool:
+        return "has no enabled = true/false", None
+    source = data.get("consent_source")
+    if source not in SOURCES:
+        return "has an unknown consent_source", None
+    notice_shown = data.get("notice_shown", False)
+    if type(notice_shown) is not bool:
+        return "has a notice_shown that is not true/false", None
+    decided_on = data.get("decided_on")
+    if isinstance(decided_on, datetime.date) and not isinstance(decided_on, datetime.datetime):
+        decided_on = decided_on.isoformat()
+    if not isinstance(decided_on, str) or not _is_date(decided_on):
+        return "has a decided_on that is not a date", None
+    if not enabled:
+        return "", ConsentRecord(False, source, decided_on, notice_shown=notice_shown)
+    install_id, salt = data.get("install_id"), data.get("salt")
+    if not isinstance(install_id, str) or not ids.is_uuid4(install_id):
+        return "has no valid install_id", None
+    if not isinstance(salt, str) or not _SALT.match(salt):
+        return "has no valid salt", None
+    return "", ConsentRecord(True, source, decided_on, install_id, salt, notice_shown)
+
+
+def _is_date(text: str) -> bool:
+    # The pattern first: from 3.11, fromisoformat also takes week dates like 2026-W47-1.
+    if _DATE.fullmatch(text) is None:
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write(path: Path, record: ConsentRecord) -> None:
+    """Write ``record`` atomically with mode 0600; RecordWriteError says what to do."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomic(path, record.to_toml().encode("utf-8"), mode=0o600)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise RecordWriteError(
+            f"cannot save your choice to {path} ({reason}); make {path.parent} writable "
+            "or point XDG_CONFIG_HOME at a writable folder, then try again"
+        ) from None
+
+
+def delete(path: Path) -> None:
+    """Remove the record if it is there (uninstall, or a fresh start)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+__all__ = [
+    "SOURCES",
+    "ConsentRecord",
+    "RecordRead",
+    "delete",
+    "make",
+    "new_install_id",
+    "new_salt",
+    "read",
+    "today",
+    "write",
+]

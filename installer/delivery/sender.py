@@ -1,0 +1,234 @@
+"""The detached sender: claims the spool, posts it, and returns what got no answer.
+
+``spawn()`` starts it in a new session with no inherited stdio, so the command that
+recorded the events exits at once. The sender re-reads the consent record before
+sending (a "no" given since then still wins), spends at most ``TOTAL_SECONDS`` in all,
+never retries in a loop, treats any HTTP answer as final, and prints nothing, except
+with <PREFIX>_TELEMETRY_DEBUG=1, when it echoes each batch to stderr before sending it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Optional
+
+from doorstep.consent import decision as consent
+from doorstep.consent import record as consent_record
+from doorstep.delivery.spool import Entry, Spool
+from doorstep.foundation import flags, paths, product
+
+if TYPE_CHECKING:
+    from doorstep.delivery import transport
+
+TOTAL_SECONDS = 3.0
+ROUNDS = 4  # a few more claims for events spooled while sending, then stop
+_CHUNK = 200  # events per body at most; the byte budget below usually binds first
+# Too little time left to hear an answer: a post now could be received but its answer
+# lost, and the batch sent twice. It waits for the next sender instead.
+_MIN_POST_SECONDS = 0.5
+_BODY_OVERHEAD = 256  # the keys around the envelope and the events list
+
+
+class _Deadline(BaseException):
+    """Raised by the alarm when the sender has used its time (not an Exception on purpose)."""
+
+
+def debug_enabled(env: Mapping[str, str]) -> bool:
+    """Whether <PREFIX>_TELEMETRY_DEBUG asks for each batch on stderr."""
+    return flags.is_set(env, product.current().env("TELEMETRY_DEBUG"))
+
+
+def spawn(flag: Optional[bool] = None, env: Optional[Mapping[str, str]] = None) -> None:
+    """Start a sender that outlives this process; never waits, never raises."""
+    env = os.environ if env is None else env
+    if not sys.executable:
+        return  # an embedded interpreter cannot start a sender; the spool waits
+    argv = [sys.executable, "-m", "doorstep.delivery.sender"]
+    if flag is not None:
+        argv.append("--telemetry" if flag else "--no-telemetry")
+    stderr = None if debug_enabled(env) else subprocess.DEVNULL
+    child_env = dict(env)
+    # The sender must import this very copy of the package, wherever it was loaded from.
+    # A folder named otherwise (an editable checkout) is found by its own import hook.
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.basename(package_dir) == __name__.partition(".")[0]:
+        child_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (os.path.dirname(package_dir), env.get("PYTHONPATH", "")) if p
+        )
+    # The child outlives this process on purpose; Popen's "still running" warning would
+    # only be noise on a user's terminal (python -X dev), so it is silenced here alone.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+                close_fds=True,
+                cwd="/",
+                env=child_env,
+            )
+        except (OSError, ValueError):
+            pass  # no sender today; the events wait in the spool for the next one
+
+
+def _groups(entries: list[Entry]) -> list[tuple[dict, list[dict]]]:
+    """Entries grouped by envelope (one run each), in spool order, chunked for the wire."""
+    from doorstep.events import wire  # deferred: the process that only spawns never needs it
+
+    groups: dict[str, tuple[dict, list[dict]]] = {}
+    for entry in entries:
+        key = wire.encode(entry.envelope).decode()
+        groups.setdefault(key, (entry.envelope, []))[1].append(entry.event)
+    batches = []
+    for key, (envelope, events) in groups.items():
+        budget = wire.MAX_BODY_BYTES - len(key) - _BODY_OVERHEAD
+        chunk: list[dict] = []
+        size = 0
+        for event in events:
+            cost = len(wire.encode(event)) + 1
+            if chunk and (size + cost > budget or len(chunk) >= _CHUNK):
+                batches.append((envelope, chunk))
+                chunk, size = [], 0
+            chunk.append(event)
+            size += cost
+        if chunk:
+            batches.append((envelope, chunk))
+    return batches
+
+
+def next_bodies(spool: Spool) -> list[dict]:
+    """The bodies the next send would carry, in order (what the preview shows)."""
+    from doorstep.events import wire
+
+    return [wire.body(envelope, events) for envelope, events in _groups(spool.peek())]
+
+
+def _decision(flag: Optional[bool]) -> consent.Decision:
+    where = paths.for_product()
+    return consent.resolve(os.environ, flag, consent_record.read(where.record), product.current())
+
+
+def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
+    """One round: claim, send, give back what failed. False when there is nothing left to do."""
+    claims = spool.claim()
+    if not claims:
+        return False
+    decision = _decision(flag)
+    if not decision.sends:
+        for claim in claims:  # consent was withdrawn (or never real): nothing leaves
+            spool.release(claim)
+        return False
+    from doorstep.events import wire
+
+    debug = debug_enabled(os.environ)
+    ok = True
+    for claim in claims:
+        batches = _groups(spool.read_claim(claim))
+        unsent: list[Entry] = []
+        for envelope, events in batches:
+            if not ok or deadline - time.monotonic() < _MIN_POST_SECONDS:
+                ok = False
+                unsent.extend(Entry(envelope, event) for event in events)
+                continue
+            data = wire.encode(wire.body(envelope, events))
+            if debug:
+                sys.stderr.write(data.decode() + "\n")
+                sys.stderr.flush()
+            outcome = _post_within(decision.endpoint or "", data, deadline)
+            if not outcome.answered:
+                ok = False
+                unsent.extend(Entry(envelope, event) for event in events)
+        if unsent:
+            spool.give_back(claim, unsent)
+        else:
+            spool.release(claim)
+    return ok
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise _Deadline
+
+
+def _post_within(url: str, data: bytes, deadline: float) -> transport.Outcome:
+    """Post with a hard stop at ``deadline``: httpx timeouts bound each step, the alarm all."""
+    from doorstep.delivery import transport
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return transport.Outcome(None)
+    # The alarm is armed only around the network call, so it never interrupts the spool.
+    alarm = hasattr(signal, "setitimer") and signal.getsignal(signal.SIGALRM) is _expire
+    try:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+        return transport.post(url, data, remaining)
+    except _Deadline:
+        return transport.Outcome(None)
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def run(flag: Optional[bool] = None, budget: float = TOTAL_SECONDS) -> bool:
+    """A few rounds of sending within ``budget`` seconds; True when nothing is left waiting.
+
+    The detached sender's whole life, and also the foreground send of the two moments
+    that cannot leave it to a detached one (uninstall, a failed fresh install): the
+    alarm is armed only around each post, so it never interrupts the spool.
+    """
+    deadline = time.monotonic() + budget
+    armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, _expire) if armed else None
+    spool = Spool(paths.for_product().state_dir)
+    try:
+        for _ in range(ROUNDS):
+            if not send_once(spool, flag, deadline):
+                break
+    except OSError:
+        pass  # what was not sent is still in a claim; a later sender adopts it
+    finally:
+        if armed:
+            signal.signal(signal.SIGALRM, previous)
+    return not spool.peek()
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """The entry point of ``python -m doorstep.delivery.sender``; always exits 0, silently."""
+    args = sys.argv[1:] if argv is None else argv
+    if hasattr(os, "nice"):
+        try:
+            os.nice(10)  # a background chore: whatever the user runs next comes first
+        except OSError:
+            pass
+    flag = True if "--telemetry" in args else False if "--no-telemetry" in args else None
+    try:
+        run(flag)
+        return 0
+    except Exception:
+        return 0  # a sender never complains: telemetry must not cost the user anything
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = [
+    "ROUNDS",
+    "TOTAL_SECONDS",
+    "debug_enabled",
+    "main",
+    "next_bodies",
+    "run",
+    "send_once",
+    "spawn",
+]

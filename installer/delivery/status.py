@@ -1,0 +1,105 @@
+"""What ``telemetry status`` reports: gathered once, printed as words or as stable JSON.
+
+The JSON object is a documented interface (README, "telemetry status --json"); add
+keys, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from doorstep.consent import decision as consent
+from doorstep.consent import record as consent_record
+from doorstep.foundation.paths import Paths
+from doorstep.foundation.product import Product
+
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Status:
+    product: Product
+    paths: Paths
+    decision: consent.Decision
+    record: consent_record.RecordRead
+    spool_events: int
+
+    @property
+    def install_id(self) -> Optional[str]:
+        saved = self.record.record
+        return saved.install_id if saved is not None and saved.enabled else None
+
+    def to_json(self) -> dict[str, Any]:
+        saved = self.record.record
+        return {
+            "version": JSON_VERSION,
+            "state": self.decision.state,
+            "sending": self.decision.sends,
+            "decided_by": self.decision.reason,
+            "reason": self.decision.detail,
+            "install_id": self.install_id,
+            "consent_source": saved.consent_source if saved else None,
+            "decided_on": saved.decided_on if saved else None,
+            "endpoint": self.decision.endpoint,
+            "policy": self.product.policy,
+            "files": {
+                "record": {"path": str(self.paths.record), "state": self.record.state},
+                "spool": {"path": str(self.paths.spool), "events": self.spool_events},
+                "receipt": {
+                    "path": str(self.paths.receipt),
+                    "present": self.paths.receipt.is_file(),
+                },
+            },
+            "warnings": list(self.decision.warnings),
+        }
+
+    def to_text(self) -> str:
+        name, decision = self.product.name, self.decision
+        headline = f"Telemetry: {decision.state}"
+        if decision.state == consent.ON and not decision.sends:
+            headline += " (but nothing is sent: no endpoint is configured)"
+        record_note = {
+            "present": "saved",
+            "absent": "not created yet",
+            "unreadable": "cannot be read; it is rewritten at your next choice",
+        }[self.record.state]
+        id_line = self.install_id or "none (a new one is minted when telemetry is turned on)"
+        endpoint_line = decision.endpoint or "none configured: nothing is ever sent"
+        events = self.spool_events
+        spool_note = f"{events} event{'s' if events != 1 else ''} waiting" if events else "empty"
+        receipt_note = "present" if self.paths.receipt.is_file() else "none"
+        lines = [
+            headline,
+            f"  because {decision.detail}",
+            f"Install id: {id_line}",
+            f"Endpoint:   {endpoint_line}",
+            "Files:",
+            f"  consent record  {self.paths.record} ({record_note})",
+            f"  spool           {self.paths.spool} ({spool_note})",
+            f"  receipt         {self.paths.receipt} ({receipt_note})",
+            f"Change it: '{name} telemetry enable', '{name} telemetry disable' or "
+            f"'{name} settings'; DO_NOT_TRACK=1 or {self.product.env('TELEMETRY')}=0 "
+            "always turn it off.",
+        ]
+        return "\n".join(lines)
+
+
+def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None) -> Status:
+    """Everything status shows, read once; never raises for anything on disk."""
+    record = consent_record.read(where.record)
+    decision = consent.resolve(env, flag, record, product)
+    waiting = 0
+    if where.spool.exists():  # usually not: then the schema need not be loaded at all
+        from doorstep.delivery.spool import Spool  # only events a sender would really send count
+
+        waiting = len(Spool(where.state_dir).peek())
+    return Status(product, where, decision, record, waiting)
+
+
+def render_json(status: Status) -> str:
+    return json.dumps(status.to_json(), indent=2, sort_keys=True)
+
+
+__all__ = ["JSON_VERSION", "Status", "gather", "render_json"]

@@ -1,0 +1,248 @@
+"""The recording API: what the wizard, the install stages and any adopting tool call.
+
+    from doorstep.delivery import telemetry
+    telemetry.record("onboarding_step_viewed", step="privacy")
+
+Recording costs only memory: the event is validated against the schema and kept in a
+bounded buffer (the oldest dropped past ``BUFFER_LIMIT``, and counted). Nothing touches
+the disk or the network until ``flush()`` finds consent recorded (or given for this
+process): then the buffer moves to the spool and a detached sender takes it from
+there. Undecided, the buffer stays in memory; off, it is dropped. ``confirm()`` is the
+wizard's "yes" or "no"; ``discard()`` is its cancel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime
+import itertools
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from doorstep.consent import decision as consent
+from doorstep.consent import record as consent_record
+from doorstep.events import schema
+from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.paths import Paths, for_product
+from doorstep.foundation.product import Product, current
+
+# Events held before a decision. A whole install and wizard is ~20; 256 of the largest
+# events the schema allows still fit in the spool, so a "yes" never loses one to its bound.
+BUFFER_LIMIT = 256
+_SECONDS_PER_DAY = 86400
+
+
+class Recorder:
+    """A buffer of events for one process, and the moves that consent allows."""
+
+    def __init__(
+        self,
+        product: Optional[Product] = None,
+        env: Optional[Mapping[str, str]] = None,
+        limit: int = BUFFER_LIMIT,
+    ) -> None:
+        self.product = product or current()
+        self._env = env
+        self._schema = schema.current()
+        self._events: deque[dict[str, Any]] = deque(maxlen=limit)
+        self._seq = itertools.count()  # next() on a count is atomic: threads may record
+        self._day = (-1, "")
+        self._ephemeral_id: Optional[str] = None
+        self._atexit = False
+        self.flag: Optional[bool] = None  # --telemetry / --no-telemetry of this invocation
+        self.dropped = 0  # oldest events pushed out of a full buffer
+        self.rejected = 0  # events the schema does not know
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return os.environ if self._env is None else self._env
+
+    def _today(self) -> str:
+        number = int(time.time() // _SECONDS_PER_DAY)
+        if number != self._day[0]:
+            day = datetime.date(1970, 1, 1) + datetime.timedelta(days=number)
+            self._day = (number, day.isoformat())
+        return self._day[1]
+
+    def record(self, name: str, **props: Any) -> bool:
+        """Keep an event in memory; False when the schema does not know ``name``."""
+        clean = self._schema.clean_props(name, props)
+        if clean is None:
+            self.rejected += 1
+            return False
+        events = self._events
+        if len(events) == events.maxlen:
+            self.dropped += 1
+        events.append({"name": name, "day": self._today(), "seq": next(self._seq), "props": clean})
+        if not self._atexit:
+            self._atexit = True
+            atexit.register(self._flush_at_exit)
+        return True
+
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:
+            pass  # telemetry never turns a clean exit into a traceback
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        """Copies of the events waiting in memory, oldest first."""
+        # deque.copy() is one atomic step, where iterating would fail beside a recording thread.
+        return [dict(event, props=dict(event["props"])) for event in self._events.copy()]
+
+    def discard(self) -> None:
+        """Forget every event waiting in memory (cancel, or a "no")."""
+        self._events.clear()
+
+    def _drain(self) -> list[dict[str, Any]]:
+        # popleft is atomic: an event recorded meanwhile is left waiting for the next flush.
+        taken = []
+        events = self._events
+        for _ in range(len(events)):
+            try:
+                taken.append(events.popleft())
+            except IndexError:
+                break
+        return taken
+
+    def paths(self) -> Paths:
+        return for_product(self.product, self.env)
+
+    def decide(self) -> consent.Decision:
+        """Consent as it stands now: the record is read afresh every time."""
+        record = consent_record.read(self.paths().record)
+        return consent.resolve(self.env, self.flag, record, self.product)
+
+    def flush(self, wait: Optional[float] = None) -> str:
+        """Hand waiting events on if consent allows: "sent", "kept" (undecided) or "dropped".
+
+        Normally a detached sender takes them and nobody waits. With ``wait`` (seconds),
+        they are sent from this process within that time, for the moments when nothing
+        may outlive the command (uninstall); "sent" then means every one of them went,
+        and "spooled" that some still wait in the spool.
+        """
+        if not self._events:
+            return "kept"
+        decision = self.decide()
+        if decision.state == consent.UNDECIDED:
+            return "kept"
+        if not decision.sends:
+            self.discard()
+            return "dropped"
+        install_id = self._install_id(decision)
+        if install_id is None:
+            self.discard()
+            return "dropped"
+        return self._spool_and_send(install_id, wait)
+
+    def _install_id(self, decision: consent.Decision) -> Optional[str]:
+        where = self.paths()
+        if decision.notice_due:
+            return self._show_notice(where)
+        saved = consent_record.read(where.record).record
+        if saved is not None and saved.enabled:
+            return saved.install_id
+        # On for this process only (environment or flag) with no saved id: a throwaway id.
+        if self._ephemeral_id is None:
+            self._ephemeral_id = consent_record.new_install_id()
+        return self._ephemeral_id
+
+    def _show_notice(self, where: Paths) -> Optional[str]:
+        record = consent_record.make(True, "notice", notice_shown=True)
+        try:
+            consent_record.write(where.record, record)
+        except DoorstepError:
+            return None  # the notice could not be recorded, so nothing may be sent
+        name = self.product.name
+        sys.stderr.write(
+            f"{self.product.display_name} shares anonymous usage data "
+            f"(details: {self.product.docs_url}); turn it off with "
+            f"'{name} telemetry disable' or DO_NOT_TRACK=1.\n"
+        )
+        return record.install_id
+
+    def _spool_and_send(self, install_id: str, wait: Optional[float] = None) -> str:
+        from doorstep.delivery import sender
+        from doorstep.delivery.spool import Entry, Spool
+        from doorstep.events import envelope
+
+        where = self.paths()
+        the_envelope = envelope.build(self.env, install_id)
+        entries = [Entry(the_envelope, event) for event in self._drain()]
+        try:
+            Spool(where.state_dir).append(entries)
+        except OSError:
+            return "dropped"  # a full or read-only disk costs the events, never the command
+        if wait is not None:
+            return "sent" if sender.run(self.flag, wait) else "spooled"
+        sender.spawn(self.flag, self.env)
+        return "sent"
+
+    def confirm(self, enabled: bool, source: str) -> consent_record.ConsentRecord:
+        """Record the wizard's answer; "yes" sends what waited, "no" drops it."""
+        from doorstep.delivery import choice
+
+        saved = choice.save(self.paths(), enabled, source)
+        if enabled:
+            self.flush()
+        else:
+            self.discard()
+        return saved
+
+    def preview(self) -> dict[str, Any]:
+        """The body that sending the events waiting in memory would carry (sends nothing)."""
+        from doorstep.events import envelope, wire
+
+        saved = consent_record.read(self.paths().record).record
+        install_id = saved.install_id if saved is not None and saved.enabled else None
+        example = install_id or self._ephemeral_id or consent_record.new_install_id()
+        return wire.body(envelope.build(self.env, example), self.pending)
+
+    def hashed(self, value: str) -> Optional[str]:
+        """``value`` as a hash property (salted SHA-256, 12 hex), or None while not on.
+
+        The salt lives only in the consent record, so nothing is hashed before a "yes".
+        """
+        saved = consent_record.read(self.paths().record).record
+        if saved is None or not saved.enabled or saved.salt is None:
+            return None
+        import hashlib  # deferred: loading OpenSSL costs every recording process otherwise
+
+        digest = hashlib.sha256((saved.salt + "\0" + value).encode("utf-8"))
+        return digest.hexdigest()[:12]
+
+
+_default = Recorder()
+
+
+def default() -> Recorder:
+    """The process-wide recorder used by the module-level functions."""
+    return _default
+
+
+def record(name: str, **props: Any) -> bool:
+    """Record an event in memory (see the module docstring); costs no I/O."""
+    return _default.record(name, **props)
+
+
+def flush() -> str:
+    """Hand waiting events on if consent allows (also done automatically at exit)."""
+    return _default.flush()
+
+
+def confirm(enabled: bool, source: str) -> consent_record.ConsentRecord:
+    """Record the user's answer: "yes" sends what waited, "no" drops it."""
+    return _default.confirm(enabled, source)
+
+
+def discard() -> None:
+    """Forget every event waiting in memory."""
+    _default.discard()
+
+
+__all__ = ["BUFFER_LIMIT", "Recorder", "confirm", "default", "discard", "flush", "record"]

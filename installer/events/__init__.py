@@ -1,0 +1,1 @@
+"""Events: the schema (the allowlist), the redaction fence, the envelope, the wire format."""

@@ -1,0 +1,99 @@
+"""The envelope: coarse facts about this machine and run, computed once per process.
+
+Only computed when something is about to be spooled or previewed, never on the
+recording hot path. Every value is one of the schema's enums, buckets or versions.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+from doorstep._version import __version__
+from doorstep.events import schema
+from doorstep.foundation import flags, ids
+
+_CI_VARIABLES = (
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BUILDKITE",
+    "CIRCLECI",
+    "TF_BUILD",
+    "JENKINS_URL",
+    "TEAMCITY_VERSION",
+)
+_CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
+_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}
+
+SESSION_ID = ids.new()  # one per process: orders the events of this run
+
+
+def is_ci(env: Mapping[str, str]) -> bool:
+    """Whether the environment looks like a CI runner."""
+    return any(flags.is_set(env, name) for name in _CI_VARIABLES)
+
+
+def _os_family() -> str:
+    if sys.platform.startswith("linux"):
+        return "linux"
+    if sys.platform == "darwin":
+        return "darwin"
+    if sys.platform in ("win32", "cygwin"):
+        return "windows"
+    return "other"
+
+
+def _in_container() -> bool:
+    if any(os.path.exists(marker) for marker in _CONTAINER_MARKERS):
+        return True
+    try:
+        cgroup = Path("/proc/1/cgroup").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(word in cgroup for word in ("docker", "kubepods", "containerd", "libpod"))
+
+
+def _memory_gib() -> Optional[float]:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _machine() -> dict[str, Any]:
+    # Facts that cannot change while the process runs: looked up once.
+    facts: dict[str, Any] = {
+        "app_version": __version__,
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "os": _os_family(),
+        "arch": _ARCH.get(platform.machine().lower(), "other"),
+        "container": _in_container(),
+    }
+    memory = _memory_gib()
+    if memory is not None:
+        facts["memory_gb"] = memory
+    return facts
+
+
+def build(env: Mapping[str, str], install_id: str, session_id: str = SESSION_ID) -> dict[str, Any]:
+    """The envelope for a batch, cleaned by the schema like every other value."""
+    raw: dict[str, Any] = {
+        "schema_version": schema.current().version,
+        "install_id": install_id,
+        "session_id": session_id,
+        **_machine(),
+        "ci": is_ci(env),
+    }
+    clean = schema.current().clean_envelope(raw)
+    assert clean is not None, "install_id and session_id are minted here and always valid"
+    return clean
+
+
+__all__ = ["SESSION_ID", "build", "is_ci"]

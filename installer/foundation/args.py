@@ -1,0 +1,63 @@
+"""Reading a command line, and the one place errors become exit codes.
+
+Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error (one line and a
+hint). Every command line of doorstep (its own, the collector's, install.sh's Python
+stages, and the commands grafted into an adopting tool) parses and fails this way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from doorstep.foundation.errors import DoorstepError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2, with a hint) and no abbreviations."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: `--keep` must not silently mean `--keep-config`.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+class UsageError(Exception):
+    """A mistake in the command line; the message is one line for people (exit 2)."""
+
+
+def guarded(prog: str, action: Callable[[], int]) -> int:
+    """Run ``action`` and return its exit code; what a person can cause becomes one line.
+
+    UsageError exits 2 with a hint, DoorstepError 1, Ctrl-C 130; a reader that went
+    away (``| head``) is not an error.
+    """
+    try:
+        return action()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except UsageError as exc:
+        sys.stderr.write(f"{prog}: {exc} (see '{prog} --help')\n")
+        return EXIT_USAGE
+    except DoorstepError as exc:
+        sys.stderr.write(f"{prog}: {exc}\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "Parser", "UsageError", "guarded"]

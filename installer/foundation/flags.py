@@ -1,0 +1,36 @@
+"""Boolean environment variables, read one way everywhere (install.sh's ``truthy`` too).
+
+Unset or empty is unset; ``0``, ``false``, ``no`` and ``off`` in any case are false;
+anything else is true. Surrounding whitespace is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Optional
+
+FALSE_WORDS = ("0", "false", "no", "off")
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def parse(value: Optional[str]) -> Optional[bool]:
+    """None when unset or empty, False for a false word, True for anything else."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if not value:
+        return None
+    return value not in FALSE_WORDS
+
+
+def is_set(env: Mapping[str, str], name: str) -> bool:
+    """Whether ``name`` is true in ``env`` (unset and false words are not)."""
+    return parse(env.get(name)) is True
+
+
+def is_word(value: str) -> bool:
+    """Whether ``value`` is one of the words that plainly mean yes or no."""
+    return value.strip().lower() in FALSE_WORDS + TRUE_WORDS
+
+
+__all__ = ["FALSE_WORDS", "TRUE_WORDS", "is_set", "is_word", "parse"]

@@ -1,0 +1,189 @@
+"""The install receipt, ``receipt.toml``: what install.sh installed and every line it wrote.
+
+The install's last Python stage writes it; ``doorstep uninstall`` reads it, and so does
+uninstall.sh (with awk) when the environment is broken or gone. The format is therefore
+a deliberately plain subset of TOML: one ``key = value`` per line, arrays with one string
+per line, and the ``[[path_blocks]]`` tables last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from doorstep.foundation import tomlread
+from doorstep.foundation.atomic import write_atomic
+
+SCHEMA_VERSION = 1
+MAX_BYTES = 256 * 1024  # a receipt is a few KiB; anything larger is not one
+
+
+@dataclass(frozen=True)
+class PathBlock:
+    """A marked block in a shell start-up file, and how to take it out again exactly."""
+
+    file: Path
+    created: bool  # the install created the file: it is deleted once the block is gone
+    newlines: int  # newlines added just before the block to set it apart (0, 1 or 2)
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    name: str
+    version: str
+    tool: str  # what built the environment: uv or pip
+    python: str  # the interpreter the environment was made from
+    source: str  # what was installed (a requirement, a path, a wheel or a URL)
+    installed_on: str  # the day of the first install (a date, never a time of day)
+    updated_on: str  # the day of the latest install over it
+    venv: Path
+    link: Path
+    data_dir: Path
+    config_dir: Path
+    state_dir: Path
+    cache_dir: Optional[Path]  # None: the person's own pip or uv cache was used
+    created_dirs: tuple[Path, ...] = ()  # folders that did not exist before; deepest first
+    path_blocks: tuple[PathBlock, ...] = field(default_factory=tuple)
+    method: str = "script"
+
+    def to_toml(self) -> str:
+        lines = [
+            "# What install.sh installed, and every line it wrote outside its own folders.",
+            f"# '{self.name} uninstall' (or uninstall.sh) reads this to remove all of it.",
+            f"schema_version = {SCHEMA_VERSION}",
+        ]
+        scalars: list[tuple[str, Any]] = [
+            ("name", self.name),
+            ("version", self.version),
+            ("method", self.method),
+            ("tool", self.tool),
+            ("python", self.python),
+            ("source", self.source),
+            ("installed_on", self.installed_on),
+            ("updated_on", self.updated_on),
+            ("venv", self.venv),
+            ("link", self.link),
+            ("data_dir", self.data_dir),
+            ("config_dir", self.config_dir),
+            ("state_dir", self.state_dir),
+        ]
+        if self.cache_dir is not None:
+            scalars.append(("cache_dir", self.cache_dir))
+        lines += [f"{key} = {_string(value)}" for key, value in scalars]
+        lines += _array("created_dirs", [str(p) for p in self.created_dirs])
+        for block in self.path_blocks:
+            lines += [
+                "",
+                "[[path_blocks]]",
+                f"file = {_string(block.file)}",
+                f"created = {'true' if block.created else 'false'}",
+                f"newlines = {block.newlines}",
+            ]
+            lines += _array("lines", list(block.lines))
+        return "\n".join(lines) + "\n"
+
+
+def _string(value: object) -> str:
+    """A TOML basic string; uninstall.sh undoes exactly these two escapes and \\uXXXX."""
+    out = []
+    for char in str(value):
+        if char in '"\\':
+            out.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _array(key: str, values: list[str]) -> list[str]:
+    if not values:
+        return [f"{key} = []"]
+    return [f"{key} = [", *(f"    {_string(v)}," for v in values), "]"]
+
+
+@dataclass(frozen=True)
+class ReceiptRead:
+    """What reading the receipt found: a receipt, nothing, or a problem (one line)."""
+
+    path: Path
+    receipt: Optional[Receipt] = None
+    problem: Optional[str] = None
+
+
+def read(path: Path) -> ReceiptRead:
+    """Read the receipt at ``path``; never raises."""
+    try:
+        data = tomlread.read_file(path, MAX_BYTES, "an install receipt")
+    except tomlread.Unreadable as exc:
+        return ReceiptRead(path, problem=str(exc))
+    if data is None:
+        return ReceiptRead(path)
+    try:
+        return ReceiptRead(path, receipt=_from_data(data))
+    except (KeyError, TypeError, ValueError) as exc:
+        return ReceiptRead(path, problem=f"{path} is not an install receipt ({exc})")
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is not text")
+    return value
+
+
+def _from_data(data: dict[str, Any]) -> Receipt:
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError("unknown schema_version")
+    blocks = []
+    for item in data.get("path_blocks", []):
+        newlines = item.get("newlines", 0)
+        if type(newlines) is not int or not 0 <= newlines <= 2:
+            raise ValueError("newlines must be 0, 1 or 2")
+        lines = item.get("lines", [])
+        if not all(isinstance(line, str) for line in lines):
+            raise TypeError("lines are not text")
+        blocks.append(
+            PathBlock(
+                Path(_text(item, "file")), item.get("created") is True, newlines, tuple(lines)
+            )
+        )
+    folders = data.get("created_dirs", [])
+    if not isinstance(folders, list) or not all(isinstance(p, str) for p in folders):
+        raise TypeError("created_dirs is not a list of folders")
+    cache = data.get("cache_dir")
+    return Receipt(
+        name=_text(data, "name"),
+        version=_text(data, "version"),
+        method=data.get("method", "script") if isinstance(data.get("method"), str) else "script",
+        tool=_text(data, "tool"),
+        python=_text(data, "python"),
+        source=_text(data, "source"),
+        installed_on=_text(data, "installed_on"),
+        updated_on=_text(data, "updated_on"),
+        venv=Path(_text(data, "venv")),
+        link=Path(_text(data, "link")),
+        data_dir=Path(_text(data, "data_dir")),
+        config_dir=Path(_text(data, "config_dir")),
+        state_dir=Path(_text(data, "state_dir")),
+        cache_dir=Path(cache) if isinstance(cache, str) else None,
+        created_dirs=tuple(Path(p) for p in folders),
+        path_blocks=tuple(blocks),
+    )
+
+
+def write(path: Path, receipt: Receipt) -> None:
+    """Write ``receipt`` atomically; the folder must exist. OSError propagates."""
+    write_atomic(path, receipt.to_toml().encode("utf-8"), mode=0o644)
+
+
+def delete(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+__all__ = ["SCHEMA_VERSION", "PathBlock", "Receipt", "ReceiptRead", "delete", "read", "write"]

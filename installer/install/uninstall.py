@@ -1,0 +1,266 @@
+"""``<name> uninstall``: say goodbye if consent is on, then remove everything the install made.
+
+Order matters. ``uninstall_started`` goes first, and only when consent is on, sent in
+the foreground for at most ``FAREWELL_SECONDS`` (the spool and the environment are
+about to disappear, so a detached sender could not finish). Then, guided by the
+receipt (or the default locations when there is none): the command link, but only if
+it points into our environment; the marked PATH blocks, byte for byte; the environment;
+doorstep's own pip/uv cache; the spool; the receipt; the consent record unless
+``--keep-config``; and last every folder the install created, if it is empty. Folders
+that hold something else are kept and named, so another tool's files are never lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from doorstep.delivery.spool import Spool
+from doorstep.foundation import flags, paths
+from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.product import Product
+from doorstep.install import command_link, receipt, shell_path
+from doorstep.install.receipt import PathBlock, Receipt
+
+FAREWELL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an uninstall removes; only things that exist are listed."""
+
+    name: str  # the product's name, which the PATH block markers carry
+    venv: Path
+    link: Optional[Path]
+    blocks: tuple[PathBlock, ...]
+    trees: tuple[tuple[str, Path], ...]  # removed whole: the environment, the cache
+    state_dir: Path  # its spool files go, including any the goodbye itself left
+    spool: Optional[Path]  # the spool, when events are waiting in it
+    files: tuple[tuple[str, Path], ...]  # the receipt, the consent record
+    folders: tuple[Path, ...]  # removed if empty, in this order
+    kept: tuple[tuple[str, Path], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.link or self.blocks or self.trees or self.spool or self.files)
+
+
+def _spool_files(state_dir: Path) -> bool:
+    if not state_dir.is_dir():
+        return False
+    return any(p.name.startswith("spool.") for p in state_dir.iterdir())
+
+
+def make_plan(
+    product: Product,
+    where: paths.Paths,
+    found: Optional[Receipt],
+    keep_config: bool,
+    env: Mapping[str, str],
+) -> Plan:
+    """The removal plan from the receipt, or from the default locations without one."""
+    name = product.name
+    if found is not None:
+        venv, data_dir, link = found.venv, found.data_dir, found.link
+        config_dir, state_dir, cache_dir = found.config_dir, found.state_dir, found.cache_dir
+        recorded = [b for b in found.path_blocks if shell_path.present(b.file, name)]
+        created = found.created_dirs
+    else:
+        venv, data_dir, link = where.venv, where.data_dir, where.link
+        config_dir, state_dir, cache_dir = where.config_dir, where.state_dir, where.cache_dir
+        recorded, created = [], ()
+    # Blocks the receipt does not know (it is gone, or an older one): the usual files.
+    known = {b.file for b in recorded}
+    home = Path.home()
+    for target in shell_path.targets(name, home, env, which=lambda _: "assumed"):
+        if target.file not in known and shell_path.present(target.file, name):
+            # Unrecorded: the install's usual blank line goes with it, and a file that
+            # held nothing but the block goes too.
+            recorded.append(PathBlock(target.file, True, 1, ()))
+    trees = [
+        (label, folder)
+        for label, folder in (
+            ("environment", venv),
+            ("environment", venv.with_name(venv.name + ".previous")),
+            ("cache", cache_dir),
+        )
+        if folder is not None and os.path.lexists(folder)
+    ]
+    files = [("receipt", config_dir / "receipt.toml")]
+    record = config_dir / "telemetry.toml"
+    kept = []
+    if keep_config:
+        if os.path.lexists(record):
+            kept.append(("consent record", record))
+    else:
+        files.append(("consent record", record))
+    folders = [data_dir, state_dir, config_dir]
+    if cache_dir is not None:
+        folders.append(cache_dir)
+    folders += [p for p in created if p not in folders]
+    return Plan(
+        name=name,
+        venv=venv,
+        link=link if command_link.points_into(link, venv) else None,
+        blocks=tuple(recorded),
+        trees=tuple(trees),
+        state_dir=state_dir,
+        spool=state_dir / "spool.jsonl" if _spool_files(state_dir) else None,
+        files=tuple((label, path) for label, path in files if os.path.lexists(path)),
+        folders=tuple(folders),
+        kept=tuple(kept),
+    )
+
+
+def _show(path: Path) -> str:
+    home = Path.home()
+    try:
+        return "~/" + str(path.relative_to(home))
+    except ValueError:
+        return str(path)
+
+
+def describe(plan: Plan) -> list[str]:
+    """One line per thing the plan removes."""
+    lines = [f"  {label:<15} {_show(folder)}" for label, folder in plan.trees]
+    if plan.link is not None:
+        lines.append(f"  {'command':<15} {_show(plan.link)}")
+    lines += [f"  {'PATH block in':<15} {_show(block.file)}" for block in plan.blocks]
+    if plan.spool is not None:
+        lines.append(f"  {'spool':<15} {_show(plan.spool)}")
+    lines += [f"  {label:<15} {_show(path)}" for label, path in plan.files]
+    return lines
+
+
+def _ask(question: str) -> Optional[bool]:
+    """The answer typed at the terminal; None when there is no terminal to ask on."""
+    try:
+        with open("/dev/tty", "r+", encoding="utf-8", errors="replace") as tty:
+            tty.write(question)
+            tty.flush()
+            answer = tty.readline()
+    except OSError:
+        return None
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _confirmed(args: argparse.Namespace, product: Product, env: Mapping[str, str]) -> bool:
+    if args.yes or flags.is_set(env, "CI") or flags.is_set(env, "NONINTERACTIVE"):
+        return True
+    answer = _ask(f"Remove {product.display_name} and everything listed above? [y/N] ")
+    if answer is None:
+        raise DoorstepError(
+            "nothing was removed: there is no terminal to confirm on; run again with --yes"
+        )
+    return answer
+
+
+def farewell(product: Product, flag: Optional[bool], method: str, keep_config: bool) -> bool:
+    """Send uninstall_started when consent is on, waiting at most FAREWELL_SECONDS."""
+    from doorstep.delivery.telemetry import Recorder
+
+    recorder = Recorder(product)
+    recorder.flag = flag
+    decision = recorder.decide()
+    # Off, undecided, or a notice never shown: a departing user is not announced.
+    if not decision.sends or decision.notice_due:
+        return False
+    recorder.record("uninstall_started", method=method, keep_config=keep_config)
+    return recorder.flush(wait=FAREWELL_SECONDS) == "sent"
+
+
+def execute(plan: Plan) -> list[str]:
+    """Remove what ``plan`` lists; returns one line per thing that could not be removed."""
+    problems: list[str] = []
+
+    def attempt(what: Path, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            problems.append(f"{_show(what)}: {exc.strerror or exc}")
+
+    if plan.link is not None:
+        attempt(plan.link, plan.link.unlink)
+    for block in plan.blocks:
+        attempt(block.file, lambda block=block: shell_path.remove(block, plan.name))
+    for _, folder in plan.trees:
+        attempt(folder, lambda folder=folder: _remove_tree(folder))
+    attempt(plan.state_dir, Spool(plan.state_dir).discard)
+    for _, path in plan.files:
+        attempt(path, path.unlink)
+    for folder in plan.folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty (someone else's files) or already gone: kept
+    return problems
+
+
+def _remove_tree(folder: Path) -> None:
+    if folder.is_symlink() or not folder.is_dir():
+        folder.unlink()
+    else:
+        shutil.rmtree(folder)
+
+
+def run(args: argparse.Namespace, product: Product) -> int:
+    """``<name> uninstall [--yes] [--keep-config] [--dry-run] [--telemetry|--no-telemetry]``."""
+    env = os.environ
+    where = paths.for_product(product)
+    found = receipt.read(where.receipt)
+    if found.problem:
+        sys.stderr.write(f"{product.name}: warning: {found.problem}; using the usual places\n")
+    plan = make_plan(product, where, found.receipt, args.keep_config, env)
+    version = f" {found.receipt.version}" if found.receipt else ""
+    title = f"{product.display_name}{version}"
+    if plan.empty:
+        print(f"Nothing to remove: {product.display_name} is not installed here.")
+        _note_other_install(product, plan)
+        return 0
+    if args.dry_run:
+        print(f"Would remove {title}:")
+        print("\n".join(describe(plan)))
+        for label, path in plan.kept:
+            print(f"Would keep your {label} {_show(path)} (--keep-config).")
+        print("Nothing was removed (--dry-run).")
+        return 0
+    print(f"Removing {title}:")
+    print("\n".join(describe(plan)))
+    sys.stdout.flush()
+    if not _confirmed(args, product, env):
+        raise DoorstepError("uninstall cancelled: nothing was removed")
+    farewell(product, args.flag, args.method, args.keep_config)
+    problems = execute(plan)
+    for label, path in plan.kept:
+        print(f"Kept your {label} {_show(path)} (--keep-config).")
+    if problems:
+        for problem in problems:
+            sys.stderr.write(f"{product.name}: could not remove {problem}\n")
+        raise DoorstepError(
+            "some files could not be removed (listed above); fix their permissions and run "
+            f"'{product.name} uninstall' or uninstall.sh again"
+        )
+    print(f"{product.display_name} is uninstalled.")
+    _note_other_install(product, plan)
+    return 0
+
+
+def _note_other_install(product: Product, plan: Plan) -> None:
+    """This very command came from somewhere else (pipx, uv tool): say how to remove it."""
+    running = Path(sys.prefix)
+    if running != plan.venv and os.path.lexists(running / "bin" / product.name):
+        print(
+            f"This {product.name} command runs from {_show(running)}, which another tool "
+            "installed (pipx, uv tool, pip): remove it with that tool."
+        )
+
+
+__all__ = ["FAREWELL_SECONDS", "Plan", "describe", "execute", "farewell", "make_plan", "run"]

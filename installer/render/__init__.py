@@ -1,0 +1,1 @@
+"""Documents generated from the schema and the product file (TELEMETRY.md)."""
