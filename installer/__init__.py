@@ -1,9 +1,27 @@
 """doorstep: an installer and first-run consent wizard for command-line tools.
 
-The package is imported on every command, so it stays empty: the recording API is
-``doorstep.delivery.telemetry``, the command line is ``doorstep.cli``.
+    import doorstep
+    telemetry = doorstep.Telemetry("acme")
+    telemetry.record("command_run", command="deploy", ok=True)
+
+The package is imported on every command, so it stays light: ``Telemetry`` (in
+``doorstep.adopting``) is loaded on first use; the command line is ``doorstep.cli``.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from doorstep._version import __version__
 
-__all__ = ["__version__"]
+
+def __getattr__(name: str) -> Any:
+    # Deferred: `import doorstep` alone must cost next to nothing.
+    if name == "Telemetry":
+        from doorstep.adopting import Telemetry
+
+        return Telemetry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["Telemetry", "__version__"]

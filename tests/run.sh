@@ -42,7 +42,7 @@ main() {
     # installer too, which doorstep must install beside.
     wheelhouse="$PWD/build/wheelhouse"
     rm -f "$wheelhouse"/doorstep-*.whl
-    "$venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheelhouse" . 'setuptools>=61' wheel installer
+    "$venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheelhouse" . 'setuptools>=61' wheel installer click
     export DOORSTEP_TEST_WHEELHOUSE="$wheelhouse"
     "$venv/bin/ruff" check .
     "$venv/bin/ruff" format --check .

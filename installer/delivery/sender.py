@@ -45,14 +45,22 @@ def debug_enabled(env: Mapping[str, str]) -> bool:
     return flags.is_set(env, product.current().env("TELEMETRY_DEBUG"))
 
 
-def spawn(flag: Optional[bool] = None, env: Optional[Mapping[str, str]] = None) -> None:
-    """Start a sender that outlives this process; never waits, never raises."""
+def spawn(
+    flag: Optional[bool] = None,
+    env: Optional[Mapping[str, str]] = None,
+    the_product: Optional[product.Product] = None,
+) -> None:
+    """Start a sender for ``the_product`` (default: the current one) that outlives this
+    process; never waits, never raises."""
     env = os.environ if env is None else env
     if not sys.executable:
         return  # an embedded interpreter cannot start a sender; the spool waits
     argv = [sys.executable, "-m", "doorstep.delivery.sender"]
     if flag is not None:
         argv.append("--telemetry" if flag else "--no-telemetry")
+    the_product = the_product or product.current()
+    if the_product != product.own() and the_product.origin:
+        argv += ["--product-file", the_product.origin]
     stderr = None if debug_enabled(env) else subprocess.DEVNULL
     child_env = dict(env)
     # The sender must import this very copy of the package, wherever it was loaded from.
@@ -212,6 +220,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             pass
     flag = True if "--telemetry" in args else False if "--no-telemetry" in args else None
     try:
+        if "--product-file" in args[:-1]:
+            product.activate(product.from_file(args[args.index("--product-file") + 1]))
         run(flag)
         return 0
     except Exception:

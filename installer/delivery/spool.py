@@ -32,6 +32,7 @@ MAX_AGE_DAYS = 7
 STALE_CLAIM_SECONDS = 120
 _CLAIM_SUFFIX = ".claim"
 _LOCK_ATTEMPTS = 16
+USAGE_FILE = "usage.json"  # the day's usage counts (doorstep.delivery.usage), also waiting
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ class Spool:
         self.folder = state_dir
         self.path = state_dir / "spool.jsonl"
         self.lock_path = state_dir / "spool.lock"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the spool's exclusive lock (the usage counts are changed under it too)."""
+        with self._locked():
+            yield
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -211,11 +218,12 @@ class Spool:
                 claim.unlink()
 
     def discard(self) -> None:
-        """Delete everything waiting: the spool, every claim and the lock."""
+        """Delete everything waiting: the spool, every claim, the usage counts, the lock."""
         if not self.folder.is_dir():
             return
         with self._locked():
-            for path in [self.path, *self.folder.glob(f"{self.path.name}.*{_CLAIM_SUFFIX}")]:
+            claims = self.folder.glob(f"{self.path.name}.*{_CLAIM_SUFFIX}")
+            for path in [self.path, *claims, self.folder / USAGE_FILE]:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
             with contextlib.suppress(FileNotFoundError):

@@ -47,7 +47,7 @@ class Recorder:
     ) -> None:
         self.product = product or current()
         self._env = env
-        self._schema = schema.current()
+        self._schema = schema.for_product(self.product)
         self._events: deque[dict[str, Any]] = deque(maxlen=limit)
         self._seq = itertools.count()  # next() on a count is atomic: threads may record
         self._day = (-1, "")
@@ -56,6 +56,7 @@ class Recorder:
         self.flag: Optional[bool] = None  # --telemetry / --no-telemetry of this invocation
         self.dropped = 0  # oldest events pushed out of a full buffer
         self.rejected = 0  # events the schema does not know
+        self._counts: dict[str, dict[str, list[int]]] = {}  # day -> command -> [runs, errors]
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -78,10 +79,25 @@ class Recorder:
         if len(events) == events.maxlen:
             self.dropped += 1
         events.append({"name": name, "day": self._today(), "seq": next(self._seq), "props": clean})
+        self._flush_later()
+        return True
+
+    def count(self, command: str, ok: bool = True) -> bool:
+        """Count one run of ``command`` for today's rollup (in memory); False when the
+        product's ``[usage] commands`` do not list it."""
+        if command not in self.product.usage or type(ok) is not bool:
+            self.rejected += 1
+            return False
+        from doorstep.delivery import usage
+
+        usage.add(self._counts, self._today(), command, ok)
+        self._flush_later()
+        return True
+
+    def _flush_later(self) -> None:
         if not self._atexit:
             self._atexit = True
             atexit.register(self._flush_at_exit)
-        return True
 
     def _flush_at_exit(self) -> None:
         try:
@@ -90,14 +106,20 @@ class Recorder:
             pass  # telemetry never turns a clean exit into a traceback
 
     @property
+    def counts(self) -> dict[str, dict[str, list[int]]]:
+        """Copies of the usage counts waiting in memory: day -> command -> [runs, errors]."""
+        return {day: {c: list(p) for c, p in cmds.items()} for day, cmds in self._counts.items()}
+
+    @property
     def pending(self) -> list[dict[str, Any]]:
         """Copies of the events waiting in memory, oldest first."""
         # deque.copy() is one atomic step, where iterating would fail beside a recording thread.
         return [dict(event, props=dict(event["props"])) for event in self._events.copy()]
 
     def discard(self) -> None:
-        """Forget every event waiting in memory (cancel, or a "no")."""
+        """Forget every event and count waiting in memory (cancel, or a "no")."""
         self._events.clear()
+        self._counts = {}
 
     def _drain(self) -> list[dict[str, Any]]:
         # popleft is atomic: an event recorded meanwhile is left waiting for the next flush.
@@ -126,7 +148,7 @@ class Recorder:
         may outlive the command (uninstall); "sent" then means every one of them went,
         and "spooled" that some still wait in the spool.
         """
-        if not self._events:
+        if not self._events and not self._counts:
             return "kept"
         decision = self.decide()
         if decision.state == consent.UNDECIDED:
@@ -138,7 +160,30 @@ class Recorder:
         if install_id is None:
             self.discard()
             return "dropped"
+        if self._counts:
+            self._settle_counts()
+            if not self._events:
+                return "counted"
         return self._spool_and_send(install_id, wait)
+
+    def _settle_counts(self) -> None:
+        # With consent: today's counts join the day's file, and every day that is over
+        # leaves it as one usage_rollup per command, sent with this batch.
+        from doorstep.delivery import usage
+
+        counts, self._counts = self._counts, {}
+        try:
+            due = usage.settle(self.paths().state_dir, counts, self._today())
+        except OSError:
+            return  # an unwritable state folder costs the counts, never the command
+        for rollup in due:
+            props = {k: rollup[k] for k in ("command", "count", "errors")}
+            clean = self._schema.clean_props("usage_rollup", props)
+            if clean is not None and set(clean) == set(props):
+                seq = next(self._seq)
+                self._events.append(
+                    {"name": "usage_rollup", "day": rollup["day"], "seq": seq, "props": clean}
+                )
 
     def _install_id(self, decision: consent.Decision) -> Optional[str]:
         where = self.paths()
@@ -172,7 +217,7 @@ class Recorder:
         from doorstep.events import envelope
 
         where = self.paths()
-        the_envelope = envelope.build(self.env, install_id)
+        the_envelope = envelope.build(self.env, install_id, product=self.product)
         entries = [Entry(the_envelope, event) for event in self._drain()]
         try:
             Spool(where.state_dir).append(entries)
@@ -180,7 +225,7 @@ class Recorder:
             return "dropped"  # a full or read-only disk costs the events, never the command
         if wait is not None:
             return "sent" if sender.run(self.flag, wait) else "spooled"
-        sender.spawn(self.flag, self.env)
+        sender.spawn(self.flag, self.env, self.product)
         return "sent"
 
     def confirm(self, enabled: bool, source: str) -> consent_record.ConsentRecord:
@@ -201,7 +246,8 @@ class Recorder:
         saved = consent_record.read(self.paths().record).record
         install_id = saved.install_id if saved is not None and saved.enabled else None
         example = install_id or self._ephemeral_id or consent_record.new_install_id()
-        return wire.body(envelope.build(self.env, example), self.pending)
+        the_envelope = envelope.build(self.env, example, product=self.product)
+        return wire.body(the_envelope, self.pending, self._schema)
 
     def hashed(self, value: str) -> Optional[str]:
         """``value`` as a hash property (salted SHA-256, 12 hex), or None while not on.

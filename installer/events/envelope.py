@@ -17,6 +17,8 @@ from typing import Any, Optional
 from doorstep._version import __version__
 from doorstep.events import schema
 from doorstep.foundation import flags, ids
+from doorstep.foundation import product as product_module
+from doorstep.foundation.product import Product
 
 _CI_VARIABLES = (
     "CI",
@@ -66,11 +68,22 @@ def _memory_gib() -> Optional[float]:
         return None
 
 
-@lru_cache(maxsize=1)
-def _machine() -> dict[str, Any]:
+def app_version(product: Product) -> Optional[str]:
+    """The version of the product's own package (doorstep's for doorstep); None if unknown."""
+    if product == product_module.own():
+        return __version__
+    from importlib import metadata  # deferred: only an adopting tool's envelope pays
+
+    try:
+        return metadata.version(product.package)
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=4)
+def _machine(product: Product) -> dict[str, Any]:
     # Facts that cannot change while the process runs: looked up once.
     facts: dict[str, Any] = {
-        "app_version": __version__,
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
         "os": _os_family(),
         "arch": _ARCH.get(platform.machine().lower(), "other"),
@@ -79,21 +92,32 @@ def _machine() -> dict[str, Any]:
     memory = _memory_gib()
     if memory is not None:
         facts["memory_gb"] = memory
+    version = app_version(product)
+    if version is not None:
+        facts["app_version"] = version
     return facts
 
 
-def build(env: Mapping[str, str], install_id: str, session_id: str = SESSION_ID) -> dict[str, Any]:
-    """The envelope for a batch, cleaned by the schema like every other value."""
+def build(
+    env: Mapping[str, str],
+    install_id: str,
+    session_id: str = SESSION_ID,
+    product: Optional[Product] = None,
+) -> dict[str, Any]:
+    """The envelope for a batch of ``product`` (default: the current one), cleaned by the
+    schema like every other value."""
+    product = product or product_module.current()
+    the_schema = schema.for_product(product)
     raw: dict[str, Any] = {
-        "schema_version": schema.current().version,
+        "schema_version": the_schema.version,
         "install_id": install_id,
         "session_id": session_id,
-        **_machine(),
+        **_machine(product),
         "ci": is_ci(env),
     }
-    clean = schema.current().clean_envelope(raw)
+    clean = the_schema.clean_envelope(raw)
     assert clean is not None, "install_id and session_id are minted here and always valid"
     return clean
 
 
-__all__ = ["SESSION_ID", "build", "is_ci"]
+__all__ = ["SESSION_ID", "app_version", "build", "is_ci"]

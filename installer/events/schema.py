@@ -17,8 +17,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 from doorstep.foundation import ids, tomlread
+from doorstep.foundation import product as product_module
+from doorstep.foundation.errors import ProductError
+from doorstep.foundation.product import Product
 
 TYPES = ("enum", "bool", "bucket", "version", "hash", "id", "int")
+# What a product's own events may use: never free text, never an id of its own.
+PRODUCT_TYPES = ("enum", "bool", "bucket", "version", "hash", "int")
+USAGE_EVENT = "usage_rollup"
 INVALID: Any = object()  # the result of cleaning a value that may not be sent
 
 # Release versions only: a local part (+g1a2b3c) is cut first, since it can carry a
@@ -51,6 +57,7 @@ class Prop:
     values: tuple[Any, ...] = ()
     bucket: Optional[Bucket] = None
     max_string: int = 64
+    maximum: Optional[int] = None  # an int with no values: 0 through this
 
     def clean(self, value: Any) -> Any:
         """The value as it may be sent, or INVALID."""
@@ -58,7 +65,11 @@ class Prop:
         if kind == "bool":
             return value if type(value) is bool else INVALID
         if kind == "int":
-            return value if type(value) is int and value in self.values else INVALID
+            if type(value) is not int:
+                return INVALID
+            if self.maximum is not None:
+                return value if 0 <= value <= self.maximum else INVALID
+            return value if value in self.values else INVALID
         if kind == "bucket":
             assert self.bucket is not None
             if type(value) in (int, float) and math.isfinite(value) and value >= 0:
@@ -164,7 +175,18 @@ def _is_day(text: str) -> bool:
 
 def parse(text: str) -> Schema:
     """Build a Schema from TOML text; a malformed schema is a bug and raises ValueError."""
-    data = tomlread.loads(text)
+    return build(tomlread.loads(text))
+
+
+def build(
+    data: Mapping[str, Any],
+    extra: Optional[Mapping[str, Any]] = None,
+    usage: tuple[str, ...] = (),
+) -> Schema:
+    """A Schema from a parsed schema table, with a product's ``extra`` events and usage.
+
+    ValueError names the field at fault (``events.NAME.props.PROP: ...``).
+    """
     max_string = int(data.get("max_string", 64))
     buckets = {}
     for name, spec in data.get("buckets", {}).items():
@@ -173,32 +195,71 @@ def parse(text: str) -> Schema:
             raise ValueError(f"bucket {name}: needs sorted edges and one more label than edges")
         buckets[name] = Bucket(name, spec.get("unit", ""), edges, labels)
 
-    def prop(owner: str, name: str, spec: dict[str, Any]) -> Prop:
+    def prop(owner: str, name: str, spec: Any, types: tuple[str, ...] = TYPES) -> Prop:
+        where = f"{owner}.{name}"
+        if not isinstance(spec, dict):
+            raise ValueError(f"{where}: must be a table with type and why")
         kind = spec.get("type")
-        if kind not in TYPES:
-            raise ValueError(f"{owner}.{name}: unknown type {kind!r}")
-        if not spec.get("why"):
-            raise ValueError(f"{owner}.{name}: every field needs a reason (why)")
-        values = tuple(spec.get("values", ()))
-        if kind in ("enum", "int") and not values:
-            raise ValueError(f"{owner}.{name}: {kind} needs values")
+        if kind not in types:
+            raise ValueError(f"{where}: unknown type {kind!r} (use one of {', '.join(types)})")
+        if not isinstance(spec.get("why"), str) or not spec["why"].strip():
+            raise ValueError(f"{where}: every field needs a reason (why)")
+        unknown = sorted(set(spec) - {"type", "why", "values", "values_from", "bucket", "max"})
+        if unknown:
+            raise ValueError(f"{where}: unknown key {unknown[0]!r}")
+        raw_values = spec.get("values", ())
+        if not isinstance(raw_values, list) and raw_values != ():
+            raise ValueError(f"{where}: values must be a list")
+        if spec.get("values_from") == "usage":
+            raw_values = list(usage)
+        values = tuple(raw_values)
+        maximum = spec.get("max")
+        if maximum is not None and (kind != "int" or type(maximum) is not int or maximum < 0):
+            raise ValueError(f"{where}: max is a whole number, for an int")
+        if kind == "enum" and not values and "values_from" not in spec:
+            raise ValueError(f"{where}: enum needs values")
+        if kind == "int" and not values and maximum is None:
+            raise ValueError(f"{where}: int needs values or max")
+        wanted = str if kind == "enum" else int if kind == "int" else None
+        if values and (wanted is None or any(type(v) is not wanted for v in values)):
+            raise ValueError(f"{where}: values of a {kind} must all be {kind} values")
         if any(isinstance(v, str) and len(v) > max_string for v in values):
-            raise ValueError(f"{owner}.{name}: a value is longer than max_string")
+            raise ValueError(f"{where}: a value is longer than max_string")
         bucket = buckets.get(spec.get("bucket", "")) if kind == "bucket" else None
         if kind == "bucket" and bucket is None:
-            raise ValueError(f"{owner}.{name}: unknown bucket {spec.get('bucket')!r}")
-        return Prop(name, kind, spec["why"], values, bucket, max_string)
+            raise ValueError(f"{where}: unknown bucket {spec.get('bucket')!r}")
+        return Prop(name, kind, spec["why"], values, bucket, max_string, maximum)
 
     envelope = {k: prop("envelope", k, v) for k, v in data.get("envelope", {}).items()}
     missing = [k for k in REQUIRED_ENVELOPE if k not in envelope]
     if missing:
         raise ValueError(f"envelope lacks {', '.join(missing)}")
+
+    def event(name: str, spec: Any, types: tuple[str, ...]) -> Event:
+        if not isinstance(spec, dict) or not isinstance(spec.get("why"), str):
+            raise ValueError(f"events.{name}: every event needs a reason (why)")
+        if not spec["why"].strip():
+            raise ValueError(f"events.{name}: every event needs a reason (why)")
+        unknown = sorted(set(spec) - {"why", "props"})
+        if unknown:
+            raise ValueError(f"events.{name}: unknown key {unknown[0]!r}")
+        props = spec.get("props", {})
+        if not isinstance(props, dict):
+            raise ValueError(f"events.{name}.props: must hold one table per property")
+        owner = f"events.{name}.props"
+        return Event(name, spec["why"], {k: prop(owner, k, v, types) for k, v in props.items()})
+
     events = {}
     for name, spec in data.get("events", {}).items():
-        if not spec.get("why"):
-            raise ValueError(f"events.{name}: every event needs a reason (why)")
-        props = {k: prop(name, k, v) for k, v in spec.get("props", {}).items()}
-        events[name] = Event(name, spec["why"], props)
+        if name == USAGE_EVENT and not usage:
+            continue  # a product that counts nothing has no rollups to send
+        events[name] = event(name, spec, TYPES)
+    for name, spec in (extra or {}).items():
+        if name in data.get("events", {}):
+            raise ValueError(f"events.{name}: is a built-in event; choose another name")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
+            raise ValueError(f"events.{name}: use lowercase letters, digits and '_'")
+        events[name] = event(name, spec, PRODUCT_TYPES)
     retention = data.get("retention", {})
     return Schema(
         int(data["schema_version"]),
@@ -212,9 +273,38 @@ def parse(text: str) -> Schema:
 
 
 @lru_cache(maxsize=1)
+def _built_in() -> dict[str, Any]:
+    return tomlread.loads(Path(__file__).with_name("schema.toml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
+def for_product(product: Product) -> Schema:
+    """doorstep's schema with ``product``'s own events and usage commands added.
+
+    A mistake in the product's events is one ProductError naming its file and the field.
+    """
+    try:
+        return build(_built_in(), product.events, product.usage)
+    except ValueError as exc:
+        raise ProductError(f"{product.origin or product.name}: {exc}") from None
+
+
 def current() -> Schema:
-    """The schema shipped with this package, parsed once per process."""
-    return parse(Path(__file__).with_name("schema.toml").read_text(encoding="utf-8"))
+    """The schema of the product this process works for, built once per product."""
+    return for_product(product_module.current())
 
 
-__all__ = ["INVALID", "REQUIRED_ENVELOPE", "Bucket", "Event", "Prop", "Schema", "current", "parse"]
+__all__ = [
+    "INVALID",
+    "PRODUCT_TYPES",
+    "REQUIRED_ENVELOPE",
+    "USAGE_EVENT",
+    "Bucket",
+    "Event",
+    "Prop",
+    "Schema",
+    "build",
+    "current",
+    "for_product",
+    "parse",
+]

@@ -21,12 +21,17 @@ def _fenced(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if not isinstance(v, str) or redact.is_clean(v)}
 
 
-def body(envelope: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def body(
+    envelope: dict[str, Any],
+    events: Iterable[dict[str, Any]],
+    the_schema: Optional[schema.Schema] = None,
+) -> dict[str, Any]:
     """The body for ``events`` under ``envelope``: schema first, then the fence.
 
     Invalid events and values are dropped; ValueError when the envelope has no valid ids.
+    ``the_schema`` defaults to the current product's.
     """
-    the_schema = schema.current()
+    the_schema = the_schema or schema.current()
     # The schema runs first: it caps every string, so the fence only ever sees short ones.
     clean_envelope = the_schema.clean_envelope(envelope)
     if clean_envelope is not None:
@@ -51,7 +56,9 @@ def encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def parse(raw: bytes) -> tuple[Optional[dict[str, Any]], str]:
+def parse(
+    raw: bytes, the_schema: Optional[schema.Schema] = None
+) -> tuple[Optional[dict[str, Any]], str]:
     """Check a received body: (the cleaned body, "") or (None, why it was refused)."""
     try:
         data = json.loads(raw)
@@ -59,7 +66,7 @@ def parse(raw: bytes) -> tuple[Optional[dict[str, Any]], str]:
         return None, "the body is not JSON"
     if not isinstance(data, dict):
         return None, "the body is not a JSON object"
-    the_schema = schema.current()
+    the_schema = the_schema or schema.current()
     if (
         data.get("schema_version") != the_schema.version
         or type(data.get("schema_version")) is not int
@@ -72,7 +79,7 @@ def parse(raw: bytes) -> tuple[Optional[dict[str, Any]], str]:
     if envelope is None:
         return None, "the envelope needs schema_version, install_id and session_id"
     try:
-        return body(envelope, events), ""
+        return body(envelope, events, the_schema), ""
     except ValueError as exc:
         return None, str(exc)
 

@@ -1,24 +1,47 @@
 """The product identity: which tool doorstep is installing and asking consent for.
 
 Everything that names the tool (command, folders, environment variables, endpoint,
-default policy) comes from ``product.toml`` through here, so that another tool adopts
-doorstep by editing that one file.
+default policy, its own events) comes from one product file. doorstep's own is
+``product.toml`` in this package; an adopting tool ships ``doorstep.toml`` in its own
+package and names that package in the entry-point group ``doorstep.products``.
+
+    schema_version = 1
+    [product]            name, display_name, env_prefix, package, command, endpoint,
+                         policy, precheck, docs_url, purpose
+    [usage]              commands = [...]   (counted in daily rollups)
+    [events.NAME]        the tool's own events, in the schema's syntax
+
+A file with a mistake is one ProductError naming the file and the field. The events
+are checked against the schema by ``doorstep.events.schema.for_product``.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Optional
 
 from doorstep.foundation import tomlread
 from doorstep.foundation.errors import ProductError
 
 POLICIES = ("ask", "notice", "off")
+ENTRY_POINTS = "doorstep.products"
+FILE_NAMES = ("doorstep.toml", "product.toml")  # an adopting tool's, then doorstep's own
+FORMAT_VERSION = 1
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
-_FIELDS = ("name", "display_name", "env_prefix", "package", "endpoint", "policy", "docs_url")
+_COMMAND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_TEXT = ("name", "display_name", "env_prefix", "package", "endpoint", "policy", "docs_url")
+_OPTIONAL_TEXT = ("command", "purpose")
+_KNOWN = (*_TEXT, *_OPTIONAL_TEXT, "precheck")
+_DEFAULT_PURPOSE = "so its makers learn how it is installed and set up, and where that fails"
+_MAX_FILE_BYTES = 256 * 1024
+
+_active: Optional[Product] = None
 
 
 @dataclass(frozen=True)
@@ -30,10 +53,30 @@ class Product:
     endpoint: str
     policy: str
     docs_url: str
+    command: str = ""
+    precheck: bool = True
+    purpose: str = _DEFAULT_PURPOSE
+    usage: tuple[str, ...] = ()  # commands counted in daily rollups
+    events_json: str = ""  # the tool's own [events] tables, as canonical JSON
+    origin: str = field(default="", compare=False)  # the file it was read from
 
     def env(self, suffix: str) -> str:
         """The name of this product's environment variable ``<PREFIX>_<suffix>``."""
         return f"{self.env_prefix}_{suffix}"
+
+    @property
+    def command_name(self) -> str:
+        """The console script install.sh links (the product's name unless it says)."""
+        return self.command or self.name
+
+    @property
+    def events(self) -> dict[str, Any]:
+        """The tool's own event tables, as written in its product file."""
+        if not self.events_json:
+            return {}
+        import json  # deferred: only a product with events of its own pays
+
+        return json.loads(self.events_json)
 
     @classmethod
     def from_toml(cls, text: str, origin: str = "product.toml") -> Product:
@@ -42,26 +85,202 @@ class Product:
             data = tomlread.loads(text)
         except tomlread.TOMLDecodeError as exc:
             raise ProductError(f"{origin} is not valid TOML: {exc}") from None
-        missing = [f for f in _FIELDS if not isinstance(data.get(f), str)]
+        return cls.from_mapping(data, origin)
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], origin: str) -> Product:
+        if "product" in data:
+            version = data.get("schema_version", FORMAT_VERSION)
+            if version != FORMAT_VERSION or type(version) is not int:
+                raise ProductError(f"{origin}: schema_version must be {FORMAT_VERSION}")
+            table, where = data["product"], "product."
+            if not isinstance(table, dict):
+                raise ProductError(f"{origin}: [product] must be a table")
+            unknown = sorted(set(data) - {"schema_version", "product", "usage", "events"})
+        else:
+            # The first format: the identity as top-level keys, nothing else.
+            table, where = data, ""
+            unknown = []
+        if unknown:
+            raise ProductError(f"{origin}: unknown table or key {unknown[0]!r}")
+        strange = sorted(set(table) - set(_KNOWN)) if where else []
+        if strange:
+            raise ProductError(f"{origin}: unknown field {where}{strange[0]}")
+        missing = [f for f in _TEXT if not isinstance(table.get(f), str)]
         if missing:
-            raise ProductError(f"{origin} needs text values for: {', '.join(missing)}")
-        product = cls(**{f: data[f].strip() for f in _FIELDS})
-        if not _NAME.match(product.name):
-            raise ProductError(f"{origin}: name must be lowercase letters, digits and '-'")
-        if not _PREFIX.match(product.env_prefix):
-            raise ProductError(f"{origin}: env_prefix must be uppercase letters, digits and '_'")
-        if product.policy not in POLICIES:
-            raise ProductError(f"{origin}: policy must be one of {', '.join(POLICIES)}")
-        if product.endpoint and not product.endpoint.startswith(("http://", "https://")):
-            raise ProductError(f"{origin}: endpoint must be empty or an http(s) URL")
+            fields = ", ".join(where + f for f in missing)
+            raise ProductError(f"{origin} needs text values for: {fields}")
+        for key in _OPTIONAL_TEXT:
+            if key in table and not isinstance(table[key], str):
+                raise ProductError(f"{origin}: {where}{key} must be text")
+        precheck = table.get("precheck", True)
+        if type(precheck) is not bool:
+            raise ProductError(f"{origin}: {where}precheck must be true or false")
+        values = {f: table[f].strip() for f in _TEXT}
+        product = cls(
+            **values,
+            command=table.get("command", "").strip(),
+            precheck=precheck,
+            purpose=table.get("purpose", "").strip() or _DEFAULT_PURPOSE,
+            usage=_usage(data.get("usage"), origin),
+            events_json=_events(data.get("events"), origin),
+            origin=origin,
+        )
+        _check(product, origin, where)
         return product
 
 
+def _check(product: Product, origin: str, where: str) -> None:
+    if not _NAME.match(product.name):
+        raise ProductError(f"{origin}: {where}name must be lowercase letters, digits and '-'")
+    if not _PREFIX.match(product.env_prefix):
+        raise ProductError(f"{origin}: {where}env_prefix must be uppercase letters, digits and '_'")
+    if product.policy not in POLICIES:
+        raise ProductError(f"{origin}: {where}policy must be one of {', '.join(POLICIES)}")
+    if product.endpoint and not product.endpoint.startswith(("http://", "https://")):
+        raise ProductError(f"{origin}: {where}endpoint must be empty or an http(s) URL")
+    if not product.display_name or "\n" in product.display_name:
+        raise ProductError(f"{origin}: {where}display_name must be one line of text")
+    if not _PACKAGE.match(product.package):
+        raise ProductError(f"{origin}: {where}package must be a package name")
+    if product.command and not _COMMAND.match(product.command.replace("-", "_")):
+        raise ProductError(f"{origin}: {where}command must be a command name")
+
+
+def _usage(table: Any, origin: str) -> tuple[str, ...]:
+    if table is None:
+        return ()
+    if not isinstance(table, dict) or set(table) - {"commands"}:
+        raise ProductError(f"{origin}: [usage] holds one field, commands")
+    commands = table.get("commands", [])
+    if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
+        raise ProductError(f"{origin}: usage.commands must be a list of command names")
+    for command in commands:
+        if not re.fullmatch(r"[a-z][a-z0-9_.:-]{0,63}", command):
+            raise ProductError(f"{origin}: usage.commands: {command!r} is not a command name")
+    if len(set(commands)) != len(commands):
+        raise ProductError(f"{origin}: usage.commands names a command twice")
+    return tuple(commands)
+
+
+def _events(table: Any, origin: str) -> str:
+    if table is None:
+        return ""
+    if not isinstance(table, dict):
+        raise ProductError(f"{origin}: [events] must hold one table per event")
+    import json
+
+    return json.dumps(table, sort_keys=True, separators=(",", ":"))
+
+
+def from_file(path: os.PathLike[str] | str) -> Product:
+    """The product described by the file at ``path``; ProductError (one line) if it is wrong."""
+    where = Path(path)
+    try:
+        data = tomlread.read_file(where, _MAX_FILE_BYTES, "a product file")
+    except tomlread.Unreadable as exc:
+        raise ProductError(str(exc)) from None
+    if data is None:
+        raise ProductError(f"{where} does not exist")
+    return Product.from_mapping(data, str(where))
+
+
 @lru_cache(maxsize=1)
+def own() -> Product:
+    """doorstep's own product, read once per process."""
+    return from_file(Path(__file__).parent.parent / "product.toml")
+
+
 def current() -> Product:
-    """The product this copy of doorstep was built for, read once per process."""
-    path = Path(__file__).parent.parent / "product.toml"
-    return Product.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
+    """The product this process works for: the activated one, else doorstep's own."""
+    return _active if _active is not None else own()
 
 
-__all__ = ["POLICIES", "Product", "current"]
+def activate(product: Product) -> None:
+    """Make ``product`` the one this process works for (its sender, schema and paths)."""
+    global _active
+    _active = product
+
+
+def _entry_points() -> list[Any]:
+    from importlib import metadata  # deferred: only looking a product up by name pays
+
+    found = metadata.entry_points()
+    if hasattr(found, "select"):
+        return list(found.select(group=ENTRY_POINTS))
+    return list(found.get(ENTRY_POINTS, []))  # Python 3.9
+
+
+def installed() -> dict[str, str]:
+    """Every product installed in this environment: name -> the module naming its folder."""
+    return {point.name: point.value for point in _entry_points()}
+
+
+def _file_of(module: str) -> Optional[Path]:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        folders = [Path(p) for p in spec.submodule_search_locations]
+    elif spec.origin:
+        folders = [Path(spec.origin).parent]
+    else:
+        return None
+    for folder in folders:
+        for name in FILE_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+@lru_cache(maxsize=16)
+def load(name: str) -> Product:
+    """The installed product called ``name`` (entry-point group ``doorstep.products``).
+
+    An unknown name is one ProductError listing the installed products.
+    """
+    if name == own().name:
+        return own()  # no scan of every installed package for the usual case
+    points = installed()
+    module = points.get(name)
+    if module is None:
+        names = ", ".join(sorted({*points, own().name}))
+        raise ProductError(f"no product called {name!r} is installed (installed: {names})")
+    path = _file_of(module.split(":")[0].strip())
+    if path is None:
+        raise ProductError(
+            f"product {name!r}: its module {module!r} holds no {FILE_NAMES[0]} "
+            f"(entry point {ENTRY_POINTS})"
+        )
+    product = from_file(path)
+    if product.name != name:
+        raise ProductError(f"{path}: product.name is {product.name!r}, its entry point {name!r}")
+    return product
+
+
+def resolve(product: Product | str | None) -> Product:
+    """A Product from a Product, a product name, or None (the current one)."""
+    if product is None:
+        return current()
+    if isinstance(product, Product):
+        return product
+    return load(product)
+
+
+__all__ = [
+    "ENTRY_POINTS",
+    "POLICIES",
+    "Product",
+    "activate",
+    "current",
+    "from_file",
+    "installed",
+    "load",
+    "own",
+    "resolve",
+]

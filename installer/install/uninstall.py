@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from doorstep.delivery.spool import Spool
+from doorstep.delivery.spool import USAGE_FILE, Spool
 from doorstep.foundation import flags, paths
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
@@ -54,7 +54,7 @@ class Plan:
 def _spool_files(state_dir: Path) -> bool:
     if not state_dir.is_dir():
         return False
-    return any(p.name.startswith("spool.") for p in state_dir.iterdir())
+    return any(p.name.startswith("spool.") or p.name == USAGE_FILE for p in state_dir.iterdir())
 
 
 def make_plan(

@@ -21,9 +21,10 @@ from doorstep.foundation.product import Product
 
 PACKAGE = Path(doorstep.__file__).parent
 ROOT = PACKAGE.parent
-# The import package's own name in module paths (``doorstep.delivery.sender``) is code,
-# not the product's name.
-MODULE_PATH = re.compile(r"doorstep(\.[a-z_]+)+")
+# The library's own names are code, not the product's name: its module paths
+# (``doorstep.delivery.sender``), its entry-point group (``doorstep.products``), the file
+# an adopting tool ships (``doorstep.toml``) and its extras (``doorstep[click]``).
+MODULE_PATH = re.compile(r"doorstep(\.[a-z_]+|\[[a-z]+\])+")
 ACME_TOML = """
 name = "acme"
 display_name = "Acme"

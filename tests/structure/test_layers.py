@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("doorstep.render",),
     ("doorstep.collector",),
     ("doorstep.tui",),
-    ("doorstep.cli", "doorstep.__main__", "doorstep"),
+    ("doorstep.cli", "doorstep.adopting", "doorstep.click", "doorstep.__main__", "doorstep"),
 )
 MAX_MODULES_PER_FOLDER = 15
 

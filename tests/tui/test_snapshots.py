@@ -42,8 +42,9 @@ def frozen_payload(monkeypatch: pytest.MonkeyPatch) -> None:
         "container": False,
         "memory_gb": 8.0,
     }
-    monkeypatch.setattr(envelope, "_machine", lambda: facts)
-    monkeypatch.setattr(envelope.build, "__defaults__", ("0b7d5e2a-4c1f-4e8a-9b3d-5f6a7b8c9d0e",))
+    monkeypatch.setattr(envelope, "_machine", lambda product: facts)
+    session = "0b7d5e2a-4c1f-4e8a-9b3d-5f6a7b8c9d0e"
+    monkeypatch.setattr(envelope.build, "__defaults__", (session, None))
     monkeypatch.setattr(
         consent_record, "new_install_id", lambda: "11111111-2222-4333-8444-555555555555"
     )

@@ -1,0 +1,117 @@
+"""What an adopting tool calls: ``doorstep.Telemetry``.
+
+    import doorstep
+    telemetry = doorstep.Telemetry("acme")      # or doorstep.Telemetry.from_file(path)
+    telemetry.record("command_run", command="deploy", ok=True)
+    telemetry.count("deploy", ok=True)
+
+Recording and counting cost only memory; everything leaves the process (through the
+spool and a detached sender) only with consent, at ``flush()`` or at exit. A first run
+that was not set up by install.sh (pip, pipx, uv tool) asks once, inline, before
+anything is sent: only with policy ``ask``, stdin and stdout both terminals, not in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from doorstep.consent import decision as consent
+from doorstep.delivery.telemetry import Recorder
+from doorstep.events import schema
+from doorstep.foundation import product as product_module
+from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.paths import Paths
+from doorstep.foundation.product import Product
+
+
+class Telemetry:
+    """One product's recorder: events and daily counts, held until consent allows."""
+
+    def __init__(
+        self, product: Union[str, Product], *, env: Optional[Mapping[str, str]] = None
+    ) -> None:
+        self.product = product_module.resolve(product)
+        schema.for_product(self.product)  # a mistake in its events is found here, in one line
+        # This process now works for the product: its sender, its schema, its folders.
+        product_module.activate(self.product)
+        self._recorder = Recorder(self.product, env)
+        self._asked = False
+
+    @classmethod
+    def from_file(
+        cls, path: Union[str, os.PathLike[str]], *, env: Optional[Mapping[str, str]] = None
+    ) -> Telemetry:
+        """The Telemetry of the product described by the file at ``path``."""
+        return cls(product_module.from_file(Path(path)), env=env)
+
+    @property
+    def recorder(self) -> Recorder:
+        return self._recorder
+
+    @property
+    def paths(self) -> Paths:
+        return self._recorder.paths()
+
+    def record(self, name: str, **props: Any) -> bool:
+        """Keep an event in memory; False when the product's schema does not know it."""
+        self._first_run()
+        return self._recorder.record(name, **props)
+
+    def count(self, command: str, ok: bool = True) -> bool:
+        """Count one run of ``command`` for its daily rollup; False when not counted."""
+        self._first_run()
+        return self._recorder.count(command, ok)
+
+    def flush(self) -> str:
+        """Hand what waits on if consent allows (also done at exit)."""
+        return self._recorder.flush()
+
+    def decide(self) -> consent.Decision:
+        """Consent as it stands now (environment, flags, the record, the policy)."""
+        return self._recorder.decide()
+
+    def _first_run(self) -> None:
+        # Asked at most once per process, and only where a person is surely there.
+        if self._asked:
+            return
+        self._asked = True
+        if self.product.policy != "ask" or not _interactive(self._recorder.env):
+            return
+        decision = self._recorder.decide()
+        if decision.state != consent.UNDECIDED or decision.endpoint is None:
+            return
+        try:
+            ask_inline(self.product, self._recorder)
+        except (DoorstepError, OSError):
+            self._recorder.discard()  # no recorded "yes": nothing may leave
+        except KeyboardInterrupt:
+            self._recorder.discard()
+            raise
+
+
+def _interactive(env: Mapping[str, str]) -> bool:
+    from doorstep.onboarding.setup import why_not_ask
+
+    try:
+        ttys = os.isatty(0) and os.isatty(1)
+    except (OSError, ValueError):
+        return False
+    return ttys and why_not_ask(env) is None
+
+
+def ask_inline(product: Product, recorder: Recorder) -> int:
+    """The first-run question, inline, on this terminal; its answer is applied by setup."""
+    from doorstep.onboarding import setup
+    from doorstep.tui import launch
+
+    args = argparse.Namespace(inline=True, yes=False, flag=None, install_trace=None)
+    sys.stdout.flush()
+    return setup.run(args, product, recorder, show=launch.ask)
+
+
+__all__ = ["Telemetry", "ask_inline"]

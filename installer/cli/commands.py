@@ -1,0 +1,204 @@
+"""The commands every product gets: ``telemetry``, ``settings``, ``setup`` and ``uninstall``.
+
+doorstep's own command line adds them with ``add_commands``; so does an adopting tool,
+into its own argparse subparsers (``doorstep.click`` wraps the same for click):
+
+    commands = parser.add_subparsers()
+    doorstep.cli.add_commands(commands, product="acme")
+    args = parser.parse_args()
+    sys.exit(args.func(args))
+
+Each added parser sets ``func``: it runs the command for the product and returns the
+exit code (0, 1 with one line on stderr, 2 for a usage error). Only the modules a
+command needs are imported when it runs, so ``telemetry status`` stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+from doorstep.foundation import product as product_module
+from doorstep.foundation.args import EXIT_OK, Parser, UsageError, guarded
+from doorstep.foundation.product import Product
+
+if TYPE_CHECKING:
+    from doorstep.onboarding.wizard import Answer, Wizard
+
+NAMES = ("telemetry", "settings", "setup", "uninstall")
+TELEMETRY_ACTIONS = ("status", "enable", "disable", "preview", "reset-id")
+
+
+def _telemetry_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--telemetry",
+        dest="flag",
+        action="store_const",
+        const=True,
+        default=None,
+        help="turn usage data on for this command",
+    )
+    group.add_argument(
+        "--no-telemetry",
+        dest="flag",
+        action="store_const",
+        const=False,
+        help="turn usage data off for this command (nothing is asked, nothing is sent)",
+    )
+
+
+def add_commands(
+    subparsers: Any, product: Union[str, Product, None] = None
+) -> dict[str, argparse.ArgumentParser]:
+    """Add ``telemetry``, ``settings``, ``setup`` and ``uninstall`` to ``subparsers``
+    (what ``ArgumentParser.add_subparsers()`` returned) for ``product`` (a name, a
+    Product, or None for the current one); the added parsers, by name."""
+    product = product_module.resolve(product)
+    name = product.name
+    run = functools.partial(run_command, product=product)
+    added: dict[str, argparse.ArgumentParser] = {}
+
+    telemetry = subparsers.add_parser("telemetry", help="see or change the usage data choice")
+    telemetry.set_defaults(func=run, product_command="telemetry", telemetry_action=None)
+    actions = telemetry.add_subparsers(
+        dest="telemetry_action", metavar="ACTION", parser_class=Parser
+    )
+    status = actions.add_parser("status", help="what is decided, why, and where files live")
+    status.add_argument("--json", action="store_true", help="print a stable JSON object")
+    actions.add_parser("enable", help="share anonymous usage data (mints a new install id)")
+    actions.add_parser("disable", help="stop sharing; deletes the install id and waiting events")
+    preview = actions.add_parser("preview", help="print the exact body the next send would carry")
+    preview.add_argument("--pretty", action="store_true", help="indent the JSON for reading")
+    actions.add_parser("reset-id", help="replace the install id with a new random one")
+    added["telemetry"] = telemetry
+
+    settings = subparsers.add_parser(
+        "settings", help="full-screen settings (privacy, install id, preview)"
+    )
+    settings.set_defaults(func=run, product_command="settings")
+    added["settings"] = settings
+
+    setup = subparsers.add_parser("setup", help="the first-run wizard")
+    setup.set_defaults(func=run, product_command="setup")
+    _telemetry_flags(setup)
+    setup.add_argument("-y", "--yes", action="store_true", help="ask nothing; flags decide")
+    setup.add_argument("--inline", action="store_true", help="ask in the terminal, not full-screen")
+    # install.sh hands its stage timings over in memory, through this argument.
+    setup.add_argument("--install-trace", default=None, help=argparse.SUPPRESS)
+    added["setup"] = setup
+
+    uninstall = subparsers.add_parser("uninstall", help=f"remove {name} and what it wrote")
+    uninstall.set_defaults(func=run, product_command="uninstall")
+    _telemetry_flags(uninstall)
+    uninstall.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    uninstall.add_argument("--keep-config", action="store_true", help="keep the consent record")
+    uninstall.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    uninstall.add_argument(
+        "--method", choices=("script", "cli"), default="cli", help=argparse.SUPPRESS
+    )
+    added["uninstall"] = uninstall
+    return added
+
+
+def run_command(args: argparse.Namespace, product: Product) -> int:
+    """Run the parsed command for ``product``; the exit code, errors as one line."""
+    product_module.activate(product)
+    return guarded(product.name, lambda: _command(args, product))
+
+
+def _command(args: argparse.Namespace, product: Product) -> int:
+    command = getattr(args, "product_command", None)
+    if command == "telemetry":
+        return _telemetry(args, product)
+    if command == "settings":
+        from doorstep.tui import launch
+
+        return launch.settings(product)
+    if command == "setup":
+        from doorstep.onboarding import setup
+
+        return setup.run(args, product, show=_show)
+    if command == "uninstall":
+        from doorstep.install import uninstall
+
+        return uninstall.run(args, product)
+    raise UsageError(f"unknown command {command!r}")
+
+
+def _show(wizard: Wizard, terminal: int) -> Answer:
+    # Setup calls this only once it must ask: the screens load here, not before.
+    from doorstep.tui import launch
+
+    return launch.ask(wizard, terminal)
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _warn(product: Product, warnings: Sequence[str]) -> None:
+    for warning in warnings:
+        sys.stderr.write(f"{product.name}: warning: {warning}\n")
+
+
+def _telemetry(args: argparse.Namespace, product: Product) -> int:
+    from doorstep.delivery import status as status_module
+    from doorstep.foundation import paths
+
+    where = paths.for_product(product)
+    action = args.telemetry_action
+    if action is None:
+        raise UsageError("telemetry needs an action: status, enable, disable, preview, reset-id")
+    if action == "status":
+        report = status_module.gather(product, where, os.environ)
+        _warn(product, report.decision.warnings)
+        _print(status_module.render_json(report) if args.json else report.to_text())
+        return EXIT_OK
+    if action in ("enable", "disable"):
+        from doorstep.consent import decision as consent
+        from doorstep.consent import record as consent_record
+        from doorstep.delivery import choice
+
+        enabled = action == "enable"
+        before = consent_record.read(where.record).record
+        was_on = before is not None and before.enabled
+        waiting = status_module.gather(product, where, os.environ).spool_events
+        saved = choice.save(where, enabled, "cli")
+        if enabled:
+            verb = "is already on" if was_on else "is now on"
+            _print(f"Telemetry {verb} (install id {saved.install_id}), saved in {where.record}.")
+        else:
+            dropped = (
+                f"the install id and {waiting} waiting events were"
+                if waiting
+                else ("the install id was")
+            )
+            _print(f"Telemetry is now off; {dropped} deleted.")
+        after = status_module.gather(product, where, os.environ)
+        if enabled and after.decision.state != consent.ON:
+            _print(f"Note: nothing is sent while {after.decision.detail}.")
+        elif enabled and not after.decision.sends:
+            _print("Note: no endpoint is configured, so nothing is sent.")
+        return EXIT_OK
+    if action == "reset-id":
+        from doorstep.delivery import choice
+
+        saved = choice.reset_id(where)
+        if saved is None:
+            _print("No install id to reset: telemetry is not on.")
+        else:
+            _print(f"New install id: {saved.install_id} (events queued under the old one deleted).")
+        return EXIT_OK
+    if action == "preview":
+        from doorstep.delivery import preview
+
+        return preview.run(args.pretty, product)
+    raise UsageError(f"unknown telemetry action {action!r}")
+
+
+__all__ = ["NAMES", "TELEMETRY_ACTIONS", "add_commands", "run_command"]

@@ -1,0 +1,73 @@
+"""Grafting the product's commands into a click group (typer apps reach it through click).
+
+    import click, doorstep.click
+
+    @click.group()
+    def main(): ...
+
+    doorstep.click.add_commands(main, product="acme")
+
+gives ``acme telemetry status|enable|disable|preview|reset-id``, ``acme settings``,
+``acme setup`` and ``acme uninstall``: the same words, flags, exit codes and JSON as
+the argparse commands, because click hands the words to those very parsers. click is
+an optional dependency (the ``click`` extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+try:
+    import click
+except ImportError:  # one line for the tool's maker, not a chain of tracebacks
+    raise ImportError(
+        "doorstep.click needs click: add 'doorstep[click]' (or click) to your dependencies"
+    ) from None
+
+from doorstep.cli.commands import NAMES
+from doorstep.cli.commands import add_commands as add_argparse_commands
+from doorstep.foundation import product as product_module
+from doorstep.foundation.args import EXIT_USAGE, Parser
+from doorstep.foundation.product import Product
+
+_HELP = {
+    "telemetry": "See or change the usage data choice.",
+    "settings": "Full-screen settings (privacy, install id, preview).",
+    "setup": "The first-run wizard.",
+    "uninstall": "Remove the tool and what it wrote.",
+}
+
+
+def run(product: Product, words: Sequence[str]) -> int:
+    """Parse ``words`` (``telemetry status --json``, say) as the argparse commands do and
+    run them for ``product``; the exit code."""
+    parser = Parser(prog=product.name, add_help=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    add_argparse_commands(commands, product)
+    try:
+        args = parser.parse_args(list(words))
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    return int(args.func(args))
+
+
+def add_commands(group: Any, product: Union[str, Product, None] = None) -> None:
+    """Add the product's commands to the click ``group``."""
+    resolved = product_module.resolve(product)
+    for name in NAMES:
+        group.add_command(_command(name, resolved))
+
+
+def _command(name: str, product: Product) -> Any:
+    settings = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+    @click.command(name=name, help=_HELP[name], context_settings=settings, add_help_option=False)
+    @click.pass_context
+    def command(context: Any) -> None:
+        context.exit(run(product, [name, *context.args]))
+
+    return command
+
+
+__all__ = ["add_commands", "run"]
