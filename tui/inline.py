@@ -26,10 +26,10 @@ def explanation(wizard: Wizard) -> str:
     """What the question is about, in a few plain lines, from the schema."""
     product = wizard.product
     display = product.display_name
-    names = ", ".join(schema.current().events)
+    names = ", ".join(schema.for_product(product).events)
     paragraphs = [
-        f"{display} can share anonymous usage data, so its makers learn which installs "
-        "fail and what to fix first. Nothing has been sent so far.",
+        f"{display} can share anonymous usage data, {product.purpose}. "
+        "Nothing has been sent so far.",
         f"Collected, and nothing else: the events {names}. {onboarding.envelope_line()}",
         "Never collected: " + "; ".join(onboarding.NEVER_COLLECTED) + ".",
         f"See the exact data: '{product.name} telemetry preview'. "

@@ -111,7 +111,7 @@ class WelcomeScreen(StepScreen):
             yield _line(f"{display} is installed.")
         yield _line(
             f"One question before you start: may {display} share anonymous usage data, "
-            "so its makers learn which installs fail and what to fix first?"
+            f"{wizard.product.purpose}?"
         )
         yield _line(
             "Nothing has been sent so far. The next step lists exactly what would be "

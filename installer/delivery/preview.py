@@ -4,14 +4,50 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from doorstep.consent import decision as consent
-from doorstep.delivery import sender, telemetry
+from doorstep.delivery import sender, telemetry, usage
 from doorstep.delivery.spool import Spool
 from doorstep.events import wire
 from doorstep.foundation import paths
 from doorstep.foundation.product import Product
+
+
+def _usage_notes(recorder: telemetry.Recorder, state_dir: Path) -> list[str]:
+    # Daily counts wait in usage.json: the days that are over go at the next flush,
+    # each command as one usage_rollup; today's go once today is over.
+    counts = usage.pending(state_dir)
+    today = recorder.today()
+    notes = []
+    for day in sorted(counts):
+        words = ", ".join(
+            f"{command} {runs} run(s), {errors} failed"
+            for command, (runs, errors) in sorted(counts[day].items())
+        )
+        when = "after today is over" if day >= today else "at the next send"
+        notes.append(f"usage counts of {day} ({words}) go as usage_rollup {when}")
+    return notes
+
+
+def _due_rollups(recorder: telemetry.Recorder, state_dir: Path) -> list[dict[str, Any]]:
+    counts = usage.pending(state_dir)
+    today = recorder.today()
+    return [
+        {
+            "name": "usage_rollup",
+            "day": day,
+            "seq": seq,
+            "props": {"command": command, "count": runs, "errors": errors},
+        }
+        for seq, (day, command, runs, errors) in enumerate(
+            (day, command, pair[0], pair[1])
+            for day in sorted(counts)
+            if day < today
+            for command, pair in sorted(counts[day].items())
+        )
+    ]
 
 
 def next_body(product: Product) -> tuple[dict[str, Any], list[str]]:
@@ -20,13 +56,17 @@ def next_body(product: Product) -> tuple[dict[str, Any], list[str]]:
     bodies = sender.next_bodies(Spool(where.state_dir))
     recorder = telemetry.Recorder(product)
     notes = []
+    rollups = _due_rollups(recorder, where.state_dir)
     if bodies:
         body = bodies[0]
         if len(bodies) > 1:
             notes.append(f"{len(bodies) - 1} more batch(es) follow this one")
+    elif rollups:
+        body = recorder.preview(rollups)
     else:
         body = recorder.preview()
         notes.append("nothing is waiting to be sent: this is the envelope alone")
+    notes += _usage_notes(recorder, where.state_dir)
     decision = recorder.decide()
     if decision.state != consent.ON:
         notes.append(

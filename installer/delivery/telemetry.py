@@ -62,6 +62,10 @@ class Recorder:
     def env(self) -> Mapping[str, str]:
         return os.environ if self._env is None else self._env
 
+    def today(self) -> str:
+        """Today's UTC date, as events carry it."""
+        return self._today()
+
     def _today(self) -> str:
         number = int(time.time() // _SECONDS_PER_DAY)
         if number != self._day[0]:
@@ -239,15 +243,16 @@ class Recorder:
             self.discard()
         return saved
 
-    def preview(self) -> dict[str, Any]:
-        """The body that sending the events waiting in memory would carry (sends nothing)."""
+    def preview(self, events: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+        """The body that sending ``events`` (default: those waiting in memory) would carry;
+        sends nothing."""
         from doorstep.events import envelope, wire
 
         saved = consent_record.read(self.paths().record).record
         install_id = saved.install_id if saved is not None and saved.enabled else None
         example = install_id or self._ephemeral_id or consent_record.new_install_id()
         the_envelope = envelope.build(self.env, example, product=self.product)
-        return wire.body(the_envelope, self.pending, self._schema)
+        return wire.body(the_envelope, self.pending if events is None else events, self._schema)
 
     def hashed(self, value: str) -> Optional[str]:
         """``value`` as a hash property (salted SHA-256, 12 hex), or None while not on.

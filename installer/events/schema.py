@@ -259,7 +259,7 @@ def build(
             raise ValueError(f"events.{name}: is a built-in event; choose another name")
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
             raise ValueError(f"events.{name}: use lowercase letters, digits and '_'")
-        events[name] = event(name, spec, PRODUCT_TYPES)
+        events[name] = _fenced_event(event(name, spec, PRODUCT_TYPES))
     retention = data.get("retention", {})
     return Schema(
         int(data["schema_version"]),
@@ -270,6 +270,18 @@ def build(
         int(retention.get("days", 90)),
         str(retention.get("why", "")),
     )
+
+
+def _fenced_event(event: Event) -> Event:
+    # A tool's allowed values pass the redaction fence now, not silently at every send.
+    from doorstep.events import redact
+
+    for prop in event.props.values():
+        for value in prop.values:
+            if isinstance(value, str) and not redact.is_clean(value):
+                where = f"events.{event.name}.props.{prop.name}"
+                raise ValueError(f"{where}: the value {value!r} looks personal; use a plain word")
+    return event
 
 
 @lru_cache(maxsize=1)

@@ -38,7 +38,7 @@ _PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _TEXT = ("name", "display_name", "env_prefix", "package", "endpoint", "policy", "docs_url")
 _OPTIONAL_TEXT = ("command", "purpose")
 _KNOWN = (*_TEXT, *_OPTIONAL_TEXT, "precheck")
-_DEFAULT_PURPOSE = "so its makers learn how it is installed and set up, and where that fails"
+_DEFAULT_PURPOSE = "so its makers learn how it is used and what to fix first"
 _MAX_FILE_BYTES = 256 * 1024
 
 _active: Optional[Product] = None

@@ -153,7 +153,9 @@ def run(
     if trace is not None:
         stages.record_stages(recorder, trace)
     ui = onboarding.INLINE if getattr(args, "inline", False) else onboarding.TUI
-    wizard = Wizard(recorder, ui, product.policy != "off", trace, started)
+    # The toggle starts checked unless the product says otherwise (or its policy is off).
+    precheck = product.precheck and product.policy != "off"
+    wizard = Wizard(recorder, ui, precheck, trace, started)
     try:
         if ask is not None:
             answer = ask(wizard)

@@ -19,6 +19,8 @@ HEAVY = (
     "uvicorn",
     "doorstep.tui",
     "doorstep.collector",
+    "doorstep.click",
+    "click",
 )
 
 PROBE = """
@@ -44,6 +46,11 @@ PATHS = {
         "telemetry.record('install_started', kind='fresh', method='script'); telemetry.flush()"
     ),
     "consent check": "from doorstep.delivery import telemetry; telemetry.default().decide()",
+    "adopting tool records and counts": (
+        "import doorstep; t = doorstep.Telemetry('doorstep'); "
+        "t.record('install_started', kind='fresh', method='pip'); t.count('x'); t.flush()"
+    ),
+    "import doorstep": "import doorstep",
 }
 
 
