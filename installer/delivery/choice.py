@@ -3,11 +3,17 @@
 Turning telemetry off deletes the install id and everything waiting in the spool;
 turning it on mints a new id; resetting the id also throws away what was queued under
 the old one. The record is the only thing the rest of doorstep trusts.
+
+The order is the promise: the decision is saved first, and only then is anything
+cleaned up. A cleanup that fails (a folder where the spool should be, a read-only state
+folder) is one warning line, never a lost "no"; what it left behind can never be sent,
+because a sender sends only events carrying the install id on record.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from doorstep.consent import record as consent_record
 from doorstep.consent.record import ConsentRecord
@@ -23,12 +29,23 @@ def save(where: Paths, enabled: bool, source: str) -> ConsentRecord:
     current = consent_record.read(where.record).record
     if enabled and current is not None and current.enabled:
         return current
-    if not enabled:
-        # Drop what waits even if the record cannot be written below: "no" is urgent.
-        Spool(where.state_dir).discard()
     record = consent_record.make(enabled, source)
-    consent_record.write(where.record, record)
+    consent_record.write(where.record, record)  # the decision first, whatever follows
+    # Off: nothing may wait. On: a new id, and nothing queued under an old one follows it.
+    _discard(where)
     return record
+
+
+def _discard(where: Paths) -> None:
+    try:
+        Spool(where.state_dir).discard()
+    except OSError as exc:
+        # The choice is saved; leftovers carry an install id that is no longer on record.
+        what = exc.filename or where.state_dir
+        sys.stderr.write(
+            f"{where.command}: warning: could not delete what waited in {what} "
+            f"({exc.strerror or exc}); nothing will be sent from it\n"
+        )
 
 
 def reset_id(where: Paths) -> ConsentRecord | None:
@@ -41,7 +58,7 @@ def reset_id(where: Paths) -> ConsentRecord | None:
         current, install_id=fresh.install_id, salt=fresh.salt, decided_on=current.decided_on
     )
     consent_record.write(where.record, record)
-    Spool(where.state_dir).discard()
+    _discard(where)
     return record
 
 

@@ -17,7 +17,7 @@ import threading
 import time
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from doorstep.consent import decision as consent
 from doorstep.consent import record as consent_record
@@ -126,6 +126,16 @@ def _decision(flag: Optional[bool]) -> consent.Decision:
     return consent.resolve(os.environ, flag, consent_record.read(where.record), product.current())
 
 
+def _sendable(flag: Optional[bool]) -> Callable[[Entry], bool]:
+    # With an install id on record, only its events may leave: anything queued under an
+    # earlier id (before a "no", or a reset) is dropped, even if deleting it had failed.
+    saved = consent_record.read(paths.for_product().record).record
+    if saved is None or not saved.enabled or not saved.install_id:
+        return lambda entry: True
+    current = saved.install_id
+    return lambda entry: entry.envelope.get("install_id") == current
+
+
 def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
     """One round: claim, send, give back what failed. False when there is nothing left to do."""
     claims = spool.claim()
@@ -139,9 +149,10 @@ def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
     from doorstep.events import wire
 
     debug = debug_enabled(os.environ)
+    keep = _sendable(flag)
     ok = True
     for claim in claims:
-        batches = _groups(spool.read_claim(claim))
+        batches = _groups([entry for entry in spool.read_claim(claim) if keep(entry)])
         unsent: list[Entry] = []
         for envelope, events in batches:
             if not ok or deadline - time.monotonic() < _MIN_POST_SECONDS:

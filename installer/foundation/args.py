@@ -35,12 +35,23 @@ class UsageError(Exception):
     """A mistake in the command line; the message is one line for people (exit 2)."""
 
 
+def _ensure_stdio() -> None:
+    # Started with stdout or stderr closed (`cmd >&-`), Python has None there: what the
+    # command says then goes nowhere, and the decision is taken all the same.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+
+
 def guarded(prog: str, action: Callable[[], int]) -> int:
     """Run ``action`` and return its exit code; what a person can cause becomes one line.
 
     UsageError exits 2 with a hint, DoorstepError 1, Ctrl-C 130; a reader that went
     away (``| head``) is not an error.
     """
+    _ensure_stdio()
     try:
         return action()
     except SystemExit as exc:

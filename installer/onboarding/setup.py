@@ -8,8 +8,10 @@ here, so the full-screen and inline flows share one decision path.
 Without asking (exit 0, promptly):
 - DO_NOT_TRACK, <PREFIX>_TELEMETRY=0 or --no-telemetry: ``enabled = false`` is saved
   (source "flag"), everything held in memory is dropped; silent.
-- <PREFIX>_TELEMETRY=1 or --telemetry: ``enabled = true`` is saved (source "flag") and
-  the install and onboarding events are sent; silent.
+- --telemetry: ``enabled = true`` is saved (source "flag") and the install and
+  onboarding events are sent; silent.
+- <PREFIX>_TELEMETRY=1: on for this process only: the events are sent under a
+  throwaway id and nothing is saved (an inherited variable is not a person's yes).
 - A saved choice: it stands; one line says so and where to change it.
 - --yes, CI, NONINTERACTIVE or no terminal: the product policy decides. ask: nothing is
   recorded or sent, one line says how to decide later; notice: on, after the notice;
@@ -128,6 +130,9 @@ def run(
             _skipped_onboarding(recorder, trace, elapsed())
         else:
             recorder.discard()
+        if on and decision.reason == "env":
+            recorder.flush()  # the variable is for this process: nothing is saved
+            return EXIT_OK
         _save(recorder, on, "flag")
         return EXIT_OK
 

@@ -119,11 +119,8 @@ def test_off_by_flag_or_environment_is_saved_silently_and_sends_nothing(
     _no_connection(capture)
 
 
-@pytest.mark.parametrize(
-    ("argv", "env"),
-    [(("--telemetry",), {}), ((), {"DOORSTEP_TELEMETRY": "1"}), (("-y", "--telemetry"), {})],
-)
-def test_on_by_flag_or_environment_sends_the_install_with_skipped_steps(
+@pytest.mark.parametrize(("argv", "env"), [(("--telemetry",), {}), (("-y", "--telemetry"), {})])
+def test_on_by_flag_sends_the_install_with_skipped_steps(
     capture: Capture, endpoint: str, argv: tuple[str, ...], env: dict[str, str]
 ) -> None:
     result = run(*argv, "--install-trace", TRACE, env=env)
@@ -142,6 +139,23 @@ def test_on_by_flag_or_environment_sends_the_install_with_skipped_steps(
     assert completed["props"]["ui"] == "none"
     assert completed["props"]["viewed_payload"] is False
     assert capture.bodies()[0]["envelope"]["install_id"] == record.install_id
+
+
+def test_on_by_the_environment_sends_for_this_process_and_saves_nothing(
+    capture: Capture, endpoint: str
+) -> None:
+    # A variable inherited from a CI image or a shared profile is not a person's yes.
+    result = run("--install-trace", TRACE, env={"DOORSTEP_TELEMETRY": "1"})
+
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+    assert not record_file().exists()
+    expected = [*INSTALL_EVENTS, *SKIPPED, "onboarding_completed", *INSTALL_END]
+    assert capture.wait_for(lambda c: len(c.events()) >= len(expected))
+    assert names(capture.events()) == expected
+    # Later runs without the variable are undecided: nothing more is sent.
+    assert run("--install-trace", TRACE).returncode == 0
+    assert not record_file().exists()
 
 
 def test_a_saved_off_stands_and_says_where_to_change_it(capture: Capture, endpoint: str) -> None:
