@@ -17,11 +17,17 @@ import threading
 import time
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
 
 from doorstep.consent import decision as consent
 from doorstep.consent import record as consent_record
-from doorstep.delivery.spool import Entry, Spool
+from doorstep.delivery.spool import SENDER_LOCK, Entry, Spool
 from doorstep.foundation import flags, paths, product
 
 if TYPE_CHECKING:
@@ -61,6 +67,12 @@ def spawn(
     the_product = the_product or product.current()
     if the_product != product.own() and the_product.origin:
         argv += ["--product-file", the_product.origin]
+    # One sender at a time per product: the lock is taken here and handed to the child,
+    # so no second one starts between this spawn and the child's first breath.
+    lock = _take_lock(paths.for_product(the_product, env).state_dir)
+    if lock is None:
+        return  # a sender is running; what waits goes with it or with the next one
+    argv += ["--lock-fd", str(lock)]
     stderr = None if debug_enabled(env) else subprocess.DEVNULL
     child_env = dict(env)
     # The sender must import this very copy of the package, wherever it was loaded from.
@@ -82,11 +94,38 @@ def spawn(
                 stderr=stderr,
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=(lock,),
                 cwd="/",
                 env=child_env,
             )
         except (OSError, ValueError):
             pass  # no sender today; the events wait in the spool for the next one
+        finally:
+            os.close(lock)  # the child holds it now (or nobody does)
+
+
+def _take_lock(state_dir: Path) -> Optional[int]:
+    """A descriptor holding the product's sender lock, or None if a sender holds it."""
+    fd = _open_lock(state_dir)
+    if fcntl is None:
+        return fd
+    if fd is None:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _open_lock(state_dir: Path) -> Optional[int]:
+    try:
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        return os.open(state_dir / SENDER_LOCK, flags, 0o600)
+    except OSError:
+        return None
 
 
 def _groups(entries: list[Entry]) -> list[tuple[dict, list[dict]]]:
@@ -233,6 +272,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         if "--product-file" in args[:-1]:
             product.activate(product.from_file(args[args.index("--product-file") + 1]))
+        if "--lock-fd" not in args[:-1] and _take_lock(paths.for_product().state_dir) is None:
+            return 0  # started by hand while another sender runs: that one does the work
         run(flag)
         return 0
     except Exception:

@@ -32,6 +32,7 @@ MAX_AGE_DAYS = 7
 STALE_CLAIM_SECONDS = 120
 _CLAIM_SUFFIX = ".claim"
 _LOCK_ATTEMPTS = 16
+SENDER_LOCK = "spool.sender"  # the running sender's lock (doorstep.delivery.sender)
 USAGE_FILE = "usage.json"  # the day's usage counts (doorstep.delivery.usage), also waiting
 
 
@@ -223,7 +224,7 @@ class Spool:
             return
         with self._locked():
             claims = self.folder.glob(f"{self.path.name}.*{_CLAIM_SUFFIX}")
-            for path in [self.path, *claims, self.folder / USAGE_FILE]:
+            for path in [self.path, *claims, self.folder / USAGE_FILE, self.folder / SENDER_LOCK]:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
             with contextlib.suppress(FileNotFoundError):
