@@ -1,5 +1,9 @@
 """The ASGI app: ``POST /v1/events`` in the wire format, validated by the client's own schema.
 
+The schema is the one the app was built with (a product's, from
+``doorstep.events.schema.for_product``): the collector of one product stores that
+product's events and drops every other product's, as it drops any unknown event.
+
 Answers: 204 stored (or nothing left to store); 400 not the wire format; 404 another
 path; 405 another method; 413 over ``wire.MAX_BODY_BYTES``; 415 not JSON; 429 over the
 install id's rate; 503 the database is busy or failing. Bad input never gets a 500.
@@ -52,12 +56,15 @@ class App:
         forwarder: Optional[Forwarder] = None,
         retention_days: Optional[int] = None,
         today: Callable[[], str] = days.today,
+        the_schema: Optional[schema.Schema] = None,
     ) -> None:
         self.writer = writer
         self.limiter = limiter
         self.forwarder = forwarder
+        # Fixed once here, so no request ever depends on which product is current.
+        self.schema = the_schema if the_schema is not None else schema.current()
         self.retention_days = (
-            schema.current().retention_days if retention_days is None else retention_days
+            self.schema.retention_days if retention_days is None else retention_days
         )
         self._today = today
         self._window = ("", ("", ""))
@@ -97,7 +104,7 @@ class App:
         if length is not None and length.isdigit() and int(length) > wire.MAX_BODY_BYTES:
             raise _Refused(413, f"the body must be at most {wire.MAX_BODY_BYTES} bytes")
         raw = await _read_body(receive)
-        body, reason = wire.parse(raw)
+        body, reason = wire.parse(raw, self.schema)
         if body is None:
             raise _Refused(400, reason)
         low, high = self._accepted_days()
@@ -175,9 +182,14 @@ def build(
     forwarder: Optional[Forwarder] = None,
     retention_days: Optional[int] = None,
     today: Callable[[], str] = days.today,
+    the_schema: Optional[schema.Schema] = None,
 ) -> App:
-    """The ingest app over a started ``writer`` (and optionally a started ``forwarder``)."""
-    return App(writer, limiter or Limiter(), forwarder, retention_days, today)
+    """The ingest app over a started ``writer`` (and optionally a started ``forwarder``).
+
+    It validates every body with ``the_schema`` (default: the current product's, read
+    once, now).
+    """
+    return App(writer, limiter or Limiter(), forwarder, retention_days, today, the_schema)
 
 
 __all__ = ["PATH", "App", "build"]

@@ -2,6 +2,8 @@
 
 Exit codes as everywhere: 0 success, 1 failure (one line on stderr), 2 usage error.
 ``report`` and ``prune`` need only the standard library; ``serve`` imports uvicorn.
+``--product NAME`` makes each command work for an installed product: its schema, its
+own events and usage commands, its database (in its own data folder).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Optional
 
 from doorstep.collector import days
 from doorstep.events import schema
+from doorstep.foundation import product as product_module
 from doorstep.foundation.args import EXIT_OK, EXIT_USAGE, Parser, UsageError, guarded
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.paths import for_product
@@ -37,9 +40,14 @@ def _parser(product: Product) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="{serve,report,prune}", parser_class=Parser
     )
-    db_help = f"the SQLite database (default: {default_db(product)})"
+    db_help = (
+        f"the SQLite database (default: {DB_NAME} in the product's data folder; "
+        f"{default_db(product)} for {product.name})"
+    )
+    product_help = f"an installed product whose schema and events to use (default: {product.name})"
 
     serve = commands.add_parser("serve", help="accept events at POST /v1/events")
+    serve.add_argument("--product", metavar="NAME", help=product_help)
     serve.add_argument("--db", type=Path, help=db_help)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks one")
@@ -49,44 +57,61 @@ def _parser(product: Product) -> argparse.ArgumentParser:
     serve.add_argument(
         "--posthog-key",
         metavar="KEY",
-        help=f"the PostHog project key (or set {product.env('POSTHOG_KEY')})",
+        help=(
+            "the PostHog project key (or set the product's <PREFIX>_POSTHOG_KEY; "
+            f"{product.env('POSTHOG_KEY')} for {product.name})"
+        ),
     )
 
-    report = commands.add_parser("report", help="print the install funnel and the mix")
+    report = commands.add_parser(
+        "report", help="print the funnel, usage by command, the product's events and the mix"
+    )
+    report.add_argument("--product", metavar="NAME", help=product_help)
     report.add_argument("--db", type=Path, help=db_help)
     report.add_argument("--days", type=int, default=30, help="how many days back (30)")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--include-ci", action="store_true", help="count runs on CI machines too")
 
-    retention = schema.current().retention_days
+    retention = schema.for_product(product).retention_days
     prune = commands.add_parser("prune", help="delete events past the retention window")
+    prune.add_argument("--product", metavar="NAME", help=product_help)
     prune.add_argument("--db", type=Path, help=db_help)
     prune.add_argument(
         "--older-than",
-        default=f"{retention}d",
         metavar="AGE",
-        help=f"delete events older than AGE, as 90d or 13w (default: {retention}d)",
+        help=f"delete events older than AGE, as 90d or 13w (default: {retention}d, the retention)",
     )
     return parser
 
 
 def main(rest: list[str], product: Product) -> int:
     """Run ``<product> collector REST``; returns the exit code."""
-    parser = _parser(product)
     prefix = f"{product.name} collector"
 
     def run() -> int:
+        parser = _parser(product)  # in here: a broken product file is one line too
         args = parser.parse_args(rest)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        chosen = _product(args, product)
         if args.command == "serve":
-            return _serve(args, product, prefix)
+            return _serve(args, chosen, prefix)
         if args.command == "report":
-            return _report(args, product)
-        if args.command == "prune":
-            return _prune(args, product)
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+            return _report(args, chosen)
+        return _prune(args, chosen)
 
     return guarded(prefix, run)
+
+
+def _product(args: argparse.Namespace, product: Product) -> Product:
+    """The product named by --product (else ``product``), its schema checked once here.
+
+    An unknown name or a mistake in its product file is one ProductError line (exit 1).
+    """
+    chosen = product if args.product is None else product_module.load(args.product)
+    schema.for_product(chosen)
+    return chosen
 
 
 def _db(args: argparse.Namespace, product: Product) -> Path:
@@ -115,7 +140,8 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
         import uvicorn  # noqa: F401  (checked here so the error is one line)
     except ImportError:
         raise DoorstepError(
-            f"serving needs uvicorn: pip install '{product.package}[collector]'"
+            # The extra is doorstep's own, whichever product's events are served.
+            f"serving needs uvicorn: pip install '{product_module.own().package}[collector]'"
         ) from None
     from doorstep.collector import server
 
@@ -125,6 +151,7 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
         port=args.port,
         forward_url=url,
         posthog_key=key or None,
+        product=product,
     )
     return server.serve(settings, sys.stdout, prefix)
 
@@ -137,7 +164,7 @@ def _report(args: argparse.Namespace, product: Product) -> int:
         raise UsageError("--days must be between 1 and 3660")
     store = Store.open_existing(_db(args, product))
     try:
-        data = report.gather(store, args.days, args.include_ci)
+        data = report.gather(store, args.days, args.include_ci, product=product)
     finally:
         store.close()
     if args.json:
@@ -152,9 +179,10 @@ def _report(args: argparse.Namespace, product: Product) -> int:
 def _prune(args: argparse.Namespace, product: Product) -> int:
     from doorstep.collector.store import Store
 
-    age = days.parse_age(args.older_than)
+    older_than = args.older_than or f"{schema.for_product(product).retention_days}d"
+    age = days.parse_age(older_than)
     if age is None:
-        raise UsageError(f"--older-than takes a number of days, like 90d (got {args.older_than!r})")
+        raise UsageError(f"--older-than takes a number of days, like 90d (got {older_than!r})")
     path = _db(args, product)
     if not path.is_file():
         raise DoorstepError(f"no database at {path} (pass --db)")

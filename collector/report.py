@@ -1,10 +1,11 @@
-"""The report: the install funnel, failures, onboarding, weekly active installs and the mix.
+"""The report: the install funnel, failures, onboarding, weekly active installs, usage by
+command, the product's own events and the mix.
 
 ``gather()`` turns the database into one JSON-ready dict (``--json`` prints it as is);
 ``render()`` draws the same dict for a terminal, with bars. Stages, steps, failure
-classes and platform fields come from the schema, so a new stage shows up here without
-a change to this file. Counts cover only what the database still holds: pruned events
-are gone, not summarised.
+classes, platform fields, usage commands and the product's own events come from the
+product's schema, so a new stage or event shows up here without a change to this file.
+Counts cover only what the database still holds: pruned events are gone, not summarised.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any, Optional
 from doorstep.collector import days
 from doorstep.collector.store import Store
 from doorstep.events import schema
+from doorstep.foundation import product as product_module
+from doorstep.foundation.product import Product
 
 REPORT_VERSION = 1  # of the JSON object; keys are added, never renamed or removed
 
@@ -41,26 +44,58 @@ REPORTED = (
     ONBOARDING_COMPLETED,
     UNINSTALL,
 )
+USAGE = schema.USAGE_EVENT
 _MIX_TYPES = ("version", "enum", "bool", "bucket")  # envelope fields worth a breakdown
 _BAR = 28
+_OPEN_VALUES_SHOWN = 10  # past twice this many values, a terminal shows the top ones
 
 
-def _values(event: str, prop: str) -> tuple[Any, ...]:
-    spec = schema.current().events.get(event)
+def _declared(the_schema: schema.Schema, event: str, prop: str) -> tuple[Any, ...]:
+    """The values a property can take, in the schema's order; () when they are open."""
+    spec = the_schema.events.get(event)
     if spec is None or prop not in spec.props:
         return ()
     found = spec.props[prop]
     if found.bucket is not None:
         return found.bucket.labels
+    if found.type == "bool":
+        return (True, False)
     return found.values
 
 
-def _mix_fields() -> list[str]:
-    return [k for k, p in schema.current().envelope.items() if p.type in _MIX_TYPES]
+def _key(value: Any) -> str:
+    """A stored value as a JSON object key: true/false for bools, digits for ints."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
-def gather(store: Store, window: int, include_ci: bool, today: Optional[str] = None) -> dict:
-    """Everything the report shows for the last ``window`` days, as plain data."""
+def _by_value(seen: Counter[Any], declared: tuple[Any, ...]) -> dict[str, int]:
+    """Counts of every declared value (zeros too), then of any other value seen, by count."""
+    counts = {_key(value): seen.get(value, 0) for value in declared}
+    others = [(_key(v), n) for v, n in seen.items() if _key(v) not in counts]
+    counts.update(sorted(others, key=lambda item: (-item[1], item[0])))
+    return counts
+
+
+def _mix_fields(the_schema: schema.Schema) -> list[str]:
+    return [k for k, p in the_schema.envelope.items() if p.type in _MIX_TYPES]
+
+
+def gather(
+    store: Store,
+    window: int,
+    include_ci: bool,
+    today: Optional[str] = None,
+    product: Optional[Product] = None,
+) -> dict:
+    """Everything the report shows for the last ``window`` days, as plain data.
+
+    ``product`` (default: the current one) decides the schema: its usage commands and
+    its own events are counted by value, and events it does not know are named apart.
+    """
+    product = product or product_module.current()
+    the_schema = schema.for_product(product)
     today = today or days.today()
     first = days.shift(today, -(window - 1))
     human = "" if include_ci else " AND coalesce(json_extract(s.envelope, '$.ci'), 0) = 0"
@@ -69,6 +104,8 @@ def gather(store: Store, window: int, include_ci: bool, today: Optional[str] = N
     counts: Counter[str] = Counter()
     by_value: dict[tuple[str, str], Counter[Any]] = {}
     failures: Counter[tuple[str, str]] = Counter()
+    runs_of: Counter[str] = Counter()  # usage rollups: command -> summed count
+    errors_of: Counter[str] = Counter()
     for name, props_text, number in store.rows(
         f"SELECT e.name, e.props, count(*) {joined}{human} GROUP BY e.name, e.props", (first,)
     ):
@@ -78,6 +115,9 @@ def gather(store: Store, window: int, include_ci: bool, today: Optional[str] = N
             by_value.setdefault((name, key), Counter())[value] += number
         if name == FAILED:
             failures[(props.get("stage", "?"), props.get("error", "?"))] += number
+        elif name == USAGE and isinstance(props.get("command"), str):
+            runs_of[props["command"]] += _whole(props.get("count")) * number
+            errors_of[props["command"]] += _whole(props.get("errors")) * number
 
     events, runs, installs = store.rows(
         f"SELECT count(*), count(DISTINCT e.session), count(DISTINCT s.install_id) {joined}{human}",
@@ -106,7 +146,17 @@ def gather(store: Store, window: int, include_ci: bool, today: Optional[str] = N
             }
         )
 
-    mix: dict[str, dict[str, int]] = {field: {} for field in _mix_fields()}
+    usage_installs: dict[str, int] = {}
+    if USAGE in the_schema.events:
+        for command, active in store.rows(
+            f"SELECT json_extract(e.props, '$.command'), count(DISTINCT s.install_id) "
+            f"{joined}{human} AND e.name = ? GROUP BY 1",
+            (first, USAGE),
+        ):
+            if isinstance(command, str):
+                usage_installs[command] = active
+
+    mix: dict[str, dict[str, int]] = {field: {} for field in _mix_fields(the_schema)}
     for key, value, number in store.rows(
         "SELECT j.key, CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
         "ELSE j.value END, count(DISTINCT s.install_id) "
@@ -120,16 +170,45 @@ def gather(store: Store, window: int, include_ci: bool, today: Optional[str] = N
     for field, values in mix.items():
         mix[field] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
 
+    def values_of(event: str, prop: str) -> tuple[Any, ...]:
+        return _declared(the_schema, event, prop)
+
     def step_counts(event: str) -> dict[str, int]:
         seen = by_value.get((event, "step"), Counter())
-        return {step: seen.get(step, 0) for step in _values(event, "step")}
+        return {step: seen.get(step, 0) for step in values_of(event, "step")}
 
     stage_done = by_value.get((STAGE_DONE, "stage"), Counter())
     funnel = [{"step": "started", "count": counts[STARTED]}]
-    funnel += [{"step": s, "count": stage_done.get(s, 0)} for s in _values(STAGE_DONE, "stage")]
+    funnel += [{"step": s, "count": stage_done.get(s, 0)} for s in values_of(STAGE_DONE, "stage")]
     funnel.append({"step": "completed", "count": counts[COMPLETED]})
 
-    retention = schema.current().retention_days
+    usage: dict[str, dict[str, Any]] = {}
+    if USAGE in the_schema.events:
+        commands = _by_value(runs_of, values_of(USAGE, "command"))  # declared order, then others
+        for command in commands:
+            ran, failed = runs_of.get(command, 0), errors_of.get(command, 0)
+            usage[command] = {
+                "count": ran,
+                "errors": failed,
+                "error_rate": round(failed / ran, 4) if ran else None,
+                "installs": usage_installs.get(command, 0),
+            }
+
+    own_events: dict[str, dict[str, Any]] = {}
+    for name in product.events:
+        event = the_schema.events.get(name)
+        if event is None:
+            continue
+        own_events[name] = {
+            "events": counts[name],
+            "props": {
+                prop: _by_value(by_value.get((name, prop), Counter()), values_of(name, prop))
+                for prop in event.props
+            },
+        }
+    unknown = {name: n for name, n in sorted(counts.items()) if name not in the_schema.events}
+
+    retention = the_schema.retention_days
     oldest = store.oldest_day()
     return {
         "version": REPORT_VERSION,
@@ -159,7 +238,16 @@ def gather(store: Store, window: int, include_ci: bool, today: Optional[str] = N
         "weekly_active_installs": weekly,
         "mix": mix,
         "cannot_know": cannot_know(retention, oldest, include_ci),
+        "product": {"name": product.name, "display_name": product.display_name},
+        "usage": usage,
+        "product_events": own_events,
+        "unknown_events": unknown,
     }
+
+
+def _whole(value: Any) -> int:
+    # The schema only stores whole numbers here; anything else counts as nothing.
+    return value if type(value) is int else 0
 
 
 def cannot_know(retention: int, oldest: Optional[str], include_ci: bool) -> list[str]:
@@ -192,6 +280,13 @@ def render(data: dict, title: str, unicode: bool = True) -> str:
     if window["ci_runs_left_out"]:
         summary += f"; {window['ci_runs_left_out']} CI runs left out (--include-ci counts them)"
     out.append(summary)
+    unknown = data.get("unknown_events") or {}
+    if unknown:
+        names = ", ".join(unknown)
+        out.append(
+            f"{sum(unknown.values())} events this product's schema does not know ({names}): "
+            "stored by another product's collector? (--product NAME reports them)"
+        )
 
     started = data["funnel"][0]["count"]
     out.append("")
@@ -221,6 +316,20 @@ def render(data: dict, title: str, unicode: bool = True) -> str:
     ]
     out += _table(weekly, unicode) if weekly else ["  no events in this window"]
 
+    usage = data.get("usage") or {}
+    if usage:
+        out.append("")
+        out.append("Usage by command (daily rollups: runs, errors, error rate, distinct installs)")
+        out += _usage_table(usage, unicode)
+
+    display = (data.get("product") or {}).get("display_name", "The product")
+    for name, event in (data.get("product_events") or {}).items():
+        out.append("")
+        out.append(f"{display}'s event {name} ({event['events']} events; by property value)")
+        for prop, values in event["props"].items():
+            out.append(f"  {prop}")
+            out += _values_table(values, unicode)
+
     out.append("")
     out.append("Mix (distinct install ids)")
     for field, values in data["mix"].items():
@@ -237,6 +346,39 @@ def render(data: dict, title: str, unicode: bool = True) -> str:
         for line in data["cannot_know"]
     ]
     return "\n".join(out) + "\n"
+
+
+def _usage_table(usage: dict[str, dict[str, Any]], unicode: bool) -> list[str]:
+    width = max(len(command) for command in usage)
+    digits = max(len(str(row["count"])) for row in usage.values())
+    wrong = max(len(str(row["errors"])) for row in usage.values())
+    top = max(row["count"] for row in usage.values())
+    lines = []
+    for command, row in usage.items():
+        rate = row["error_rate"]
+        line = (
+            f"  {command:<{width}}  {row['count']:>{digits}}  "
+            f"{bar(row['count'], top, unicode):<{_BAR}}  {row['errors']:>{wrong}} errors  "
+            + (f"{100 * rate:5.1f}%" if rate is not None else "    -")
+            + f"  {row['installs']} installs"
+        )
+        lines.append(line)
+    return lines
+
+
+def _values_table(values: dict[str, int], unicode: bool) -> list[str]:
+    if not values:
+        return ["    none"]
+    rows = list(values.items())
+    if len(rows) <= 2 * _OPEN_VALUES_SHOWN:
+        return _table(rows, unicode, indent="    ")
+    # Many values (a version or a hash): the most frequent ones, and how many are not shown.
+    top = sorted(rows, key=lambda item: (-item[1], item[0]))[:_OPEN_VALUES_SHOWN]
+    left = len(rows) - len(top)
+    return [
+        *_table(top, unicode, indent="    "),
+        f"    and {left} more values (--json lists them all)",
+    ]
 
 
 def _table(
@@ -265,4 +407,4 @@ def bar(value: int, top: int, unicode: bool = True, width: int = _BAR) -> str:
     return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[rest]
 
 
-__all__ = ["REPORTED", "REPORT_VERSION", "bar", "cannot_know", "gather", "render"]
+__all__ = ["REPORTED", "REPORT_VERSION", "USAGE", "bar", "cannot_know", "gather", "render"]

@@ -26,7 +26,9 @@ from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import Store
 from doorstep.collector.writer import Writer
 from doorstep.events import redact, schema
+from doorstep.foundation import product as product_module
 from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.product import Product
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -44,6 +46,8 @@ class Settings:
     retention_days: int = field(default_factory=lambda: schema.current().retention_days)
     limiter: Optional[Limiter] = None  # default: ratelimit's defaults
     db_wait: float = 5.0  # seconds a write waits for another writer's lock
+    # Whose events are accepted: the app validates with this product's schema.
+    product: Product = field(default_factory=product_module.current)
 
 
 class Service:
@@ -51,6 +55,8 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # A mistake in the product's events is one ProductError, before anything opens.
+        the_schema = schema.for_product(settings.product)
         store = Store.open(
             settings.db, settings.db_wait
         )  # raises StoreError (one line) before anything starts
@@ -63,6 +69,7 @@ class Service:
             settings.limiter or Limiter(),
             self.forwarder,
             settings.retention_days,
+            the_schema=the_schema,
         )
 
     def start(self) -> None:
@@ -182,8 +189,8 @@ def serve(settings: Settings, out: IO[str], prefix: str) -> int:
     service.start()
     server = uvicorn_server(service.app)
     out.write(
-        f"{prefix}: listening on port {port} ({where(settings.host)}); POST /v1/events; "
-        f"database {settings.db}; Ctrl-C stops\n"
+        f"{prefix}: listening on port {port} ({where(settings.host)}); POST /v1/events "
+        f"({settings.product.display_name}'s schema); database {settings.db}; Ctrl-C stops\n"
     )
     if service.forwarder is not None:
         out.write(f"{prefix}: forwarding accepted events to PostHog at {service.forwarder.url}\n")

@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar, Optional, TypeVar
 
@@ -28,7 +32,29 @@ class DoorstepApp(App[ReturnType]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Ctrl-C is a key inside the screen (the terminal is raw): it means cancel.
         Binding("ctrl+c", "cancel", "Cancel", show=False, priority=True),
+        # Ctrl-Z too: it must suspend, as it does everywhere else in a terminal.
+        Binding("ctrl+z", "suspend_process", show=False, priority=True),
     ]
+
+    def on_mount(self) -> None:
+        self.app_resume_signal.subscribe(self, self._drop_typeahead)
+
+    def action_suspend_process(self) -> None:
+        """Stop the whole job (install.sh's pipeline too), so the shell gets the terminal."""
+        if self._driver is None or not self._driver.can_suspend or not hasattr(os, "killpg"):
+            return
+        self._suspend_signal()
+        try:
+            os.killpg(os.getpgrp(), signal.SIGTSTP)
+        except OSError:
+            os.kill(os.getpid(), signal.SIGTSTP)
+
+    def _drop_typeahead(self, _app: object) -> None:
+        # Keys typed while stopped (or while coming back) must not answer the wizard.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            import termios
+
+            termios.tcflush(sys.__stdin__.fileno(), termios.TCIFLUSH)
 
     def action_cancel(self) -> None:
         self.exit(None)

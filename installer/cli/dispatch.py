@@ -53,7 +53,7 @@ def _own_parsing(command: str, rest: list[str], product: Product) -> int:
         except ImportError as exc:
             raise DoorstepError(
                 f"the collector needs its extra ({exc.name} is missing): "
-                f"pip install '{product.package}[collector]'"
+                f"pip install '{product_module.own().package}[collector]'"
             ) from None
         return collector_cli.main(rest, product)
     if command == "render":

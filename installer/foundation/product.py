@@ -170,7 +170,7 @@ def _events(table: Any, origin: str) -> str:
         raise ProductError(f"{origin}: [events] must hold one table per event")
     import json
 
-    return json.dumps(table, sort_keys=True, separators=(",", ":"))
+    return json.dumps(table, separators=(",", ":"))  # the file's order, for the report
 
 
 def from_file(path: os.PathLike[str] | str) -> Product:

@@ -142,6 +142,12 @@ class Wizard:
         self._viewed: set[str] = set()
         self._begun = False
 
+    def use_inline(self) -> None:
+        """Ask in a few plain lines instead of full-screen (before it starts)."""
+        if not self._begun:
+            self.ui = INLINE
+            self.steps = ("privacy",)
+
     @property
     def step(self) -> str:
         return self.steps[self._index]

@@ -81,6 +81,10 @@ class Terminal:
             time.sleep(INTERVAL)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
 
+    def alternate_screen(self) -> bool:
+        """Whether the program switched the terminal to its alternate (full) screen."""
+        return self._tmux("display-message", "-p", "#{alternate_on}").stdout.strip() == "1"
+
     def close(self) -> None:
         self._tmux("kill-server")
 
