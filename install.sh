@@ -1,8 +1,8 @@
 #!/bin/sh
 # shellcheck shell=dash
 #
-# The Doorstep installer: puts the command into its own Python environment, links it
-# onto PATH, then starts the first-run setup, which asks before anything is shared.
+# The Doorstep installer: puts 'doorstep' into its own Python environment, links
+# it onto PATH, then starts the first-run setup, which asks before anything is shared.
 #
 #   curl -fsSL URL/install.sh | sh
 #   curl -fsSL URL/install.sh | sh -s -- --no-telemetry
@@ -15,19 +15,20 @@
 
 set -u
 
-# The product this script installs. It is downloaded on its own and cannot read
-# installer/product.toml, so these must equal that file (a test checks); run from a
-# checkout, the checkout's product.toml wins.
+# The product this script installs, filled in from its product file when the script
+# was made: it is downloaded on its own and cannot read that file. Run from a checkout
+# of the product, the checkout's product file wins.
 product_defaults() {
     PRODUCT_NAME="doorstep"
     PRODUCT_DISPLAY_NAME="Doorstep"
     PRODUCT_ENV_PREFIX="DOORSTEP"
     PRODUCT_PACKAGE="doorstep"
+    PRODUCT_COMMAND="doorstep"
 }
 
 usage() {
     cat <<EOF
-Install $PRODUCT_DISPLAY_NAME into its own Python environment and put '$PRODUCT_NAME' on your PATH.
+Install $PRODUCT_DISPLAY_NAME into its own Python environment and put '$PRODUCT_COMMAND' on your PATH.
 
 Usage: sh install.sh [options]
        curl -fsSL URL/install.sh | sh -s -- [options]
@@ -49,7 +50,7 @@ Options:
 Environment: ${PRODUCT_ENV_PREFIX}_INSTALL_SOURCE, ${PRODUCT_ENV_PREFIX}_BIN_DIR,
 ${PRODUCT_ENV_PREFIX}_NO_MODIFY_PATH=1, ${PRODUCT_ENV_PREFIX}_TELEMETRY=0|1, DO_NOT_TRACK=1,
 CI, NONINTERACTIVE. uv is used when it is on PATH, otherwise python3 -m venv and pip.
-Remove everything again with '$PRODUCT_NAME uninstall' (or uninstall.sh).
+Remove everything again with '$PRODUCT_COMMAND uninstall' (or uninstall.sh).
 EOF
 }
 
@@ -70,8 +71,8 @@ check_cmd() {
     command -v "$1" >/dev/null 2>&1
 }
 
-# Boolean variables mean one thing everywhere (doorstep.foundation.flags): unset, empty,
-# 0, false, no and off in any case, with spaces around ignored, are false.
+# Boolean variables mean one thing everywhere, here as in the installed command: unset,
+# empty, 0, false, no and off in any case, with spaces around ignored, are false.
 truthy() {
     tv_value=$1
     tv_value=${tv_value#"${tv_value%%[![:space:]]*}"}
@@ -151,8 +152,9 @@ parse_args() {
     done
 }
 
-# When this script is a file inside a checkout, that checkout is the default source
-# and its product file names the product. Piped, $0 is the shell: no checkout.
+# When this script is a file inside a checkout of the product (a folder with a
+# pyproject.toml and a product file of the same name), that checkout is the default
+# source and its product file wins. Piped, $0 is the shell: no checkout.
 find_checkout() {
     checkout=""
     [ -f "$0" ] || return 0
@@ -160,28 +162,68 @@ find_checkout() {
         */*) fc_dir=${0%/*} ;;
         *) fc_dir=. ;;
     esac
-    if [ -f "$fc_dir/pyproject.toml" ] && [ -f "$fc_dir/installer/product.toml" ]; then
+    [ -f "$fc_dir/pyproject.toml" ] || return 0
+    for fc_file in "$fc_dir"/*/product.toml "$fc_dir"/*/doorstep.toml "$fc_dir"/src/*/doorstep.toml; do
+        [ -f "$fc_file" ] || continue
+        [ -r "$fc_file" ] || continue
+        read_product_file "$fc_file"
+        [ "$rp_name" = "$PRODUCT_NAME" ] || continue
         checkout=$(cd "$fc_dir" && pwd -P) || checkout=""
-    fi
+        [ -n "$checkout" ] || return 0
+        [ -z "$rp_display_name" ] || PRODUCT_DISPLAY_NAME=$rp_display_name
+        [ -z "$rp_env_prefix" ] || PRODUCT_ENV_PREFIX=$rp_env_prefix
+        [ -z "$rp_package" ] || PRODUCT_PACKAGE=$rp_package
+        PRODUCT_COMMAND=${rp_command:-$rp_name}
+        return 0
+    done
 }
 
-# Reads the string values of product.toml's top-level keys, in shell alone.
-read_checkout_product() {
-    while IFS= read -r rc_line || [ -n "$rc_line" ]; do
-        case "$rc_line" in
-            *=*\"*\"*) ;;
+# The text values of a product file's [product] table (in the first format, its
+# top-level keys), in shell alone: one key = "value" a line, up to the next table.
+read_product_file() {
+    rp_name=""
+    rp_display_name=""
+    rp_env_prefix=""
+    rp_package=""
+    rp_command=""
+    rp_section=top
+    while IFS= read -r rp_line || [ -n "$rp_line" ]; do
+        rp_line=${rp_line#"${rp_line%%[![:space:]]*}"}
+        case "$rp_line" in
+            "[product]"*)
+                rp_section=product
+                continue
+                ;;
+            "["*)
+                [ "$rp_section" = product ] && break
+                rp_section=other
+                continue
+                ;;
+            *=*) [ "$rp_section" != other ] || continue ;;
             *) continue ;;
         esac
-        rc_value=${rc_line#*\"}
-        rc_value=${rc_value%%\"*}
-        [ -n "$rc_value" ] || continue
-        case "${rc_line%%[ =]*}" in
-            name) PRODUCT_NAME=$rc_value ;;
-            display_name) PRODUCT_DISPLAY_NAME=$rc_value ;;
-            env_prefix) PRODUCT_ENV_PREFIX=$rc_value ;;
-            package) PRODUCT_PACKAGE=$rc_value ;;
+        rp_key=${rp_line%%[[:space:]=]*}
+        rp_value=${rp_line#*=}
+        rp_value=${rp_value#"${rp_value%%[![:space:]]*}"}
+        case "$rp_value" in
+            \"*)
+                rp_value=${rp_value#\"}
+                rp_value=${rp_value%%\"*}
+                ;;
+            \'*)
+                rp_value=${rp_value#\'}
+                rp_value=${rp_value%%\'*}
+                ;;
+            *) continue ;;
         esac
-    done <"$checkout/installer/product.toml"
+        case "$rp_key" in
+            name) rp_name=$rp_value ;;
+            display_name) rp_display_name=$rp_value ;;
+            env_prefix) rp_env_prefix=$rp_value ;;
+            package) rp_package=$rp_value ;;
+            command) rp_command=$rp_value ;;
+        esac
+    done <"$1"
 }
 
 check_product() {
@@ -190,6 +232,9 @@ check_product() {
     esac
     case "$PRODUCT_ENV_PREFIX" in
         "" | *[!A-Z0-9_]*) usage_error "the environment prefix '$PRODUCT_ENV_PREFIX' is not valid" ;;
+    esac
+    case "$PRODUCT_COMMAND" in
+        "" | -* | *[!a-z0-9_-]*) usage_error "the command name '$PRODUCT_COMMAND' is not valid" ;;
     esac
 }
 
@@ -222,7 +267,7 @@ locate() {
         /*) ;;
         *) bin_dir="$(pwd)/$bin_dir" ;;
     esac
-    link="$bin_dir/$PRODUCT_NAME"
+    link="$bin_dir/$PRODUCT_COMMAND"
 }
 
 choose_source() {
@@ -405,7 +450,7 @@ preflight() {
     say "using Python $python_version ($python) and $tool"
 }
 
-# Caches go into doorstep's own cache folder (removed by the uninstall) unless the
+# Caches go into the product's own cache folder (removed by the uninstall) unless the
 # person chose one, so the install leaves nothing in ~/.cache/pip or ~/.cache/uv.
 use_own_cache() {
     if [ -z "${UV_CACHE_DIR:-}" ] && [ "$tool" = uv ]; then
@@ -512,8 +557,8 @@ install_package() {
             "$(hint_for "check that $source is right and that the package index is reachable, then run this installer again")"
     }
     fail_log=""
-    [ -x "$venv/bin/$PRODUCT_NAME" ] || fail package_failed \
-        "$source_label installed no '$PRODUCT_NAME' command" \
+    [ -x "$venv/bin/$PRODUCT_COMMAND" ] || fail package_failed \
+        "$source_label installed no '$PRODUCT_COMMAND' command" \
         "point --from at $PRODUCT_DISPLAY_NAME itself, then run this installer again"
     new_version=$(installed_version "$venv")
     package_done=1
@@ -527,7 +572,7 @@ finish_install() {
     [ "$own_cache" = 1 ] && set -- "$@" --cache-dir "$cache_dir"
     [ "$no_modify_path" = 1 ] && set -- "$@" --no-modify-path
     [ "$quiet" = 1 ] && set -- "$@" --quiet
-    fi_out=$("$venv/bin/python" -I -m doorstep "$@" </dev/null)
+    fi_out=$("$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@" </dev/null)
     fi_rc=$?
     case "$fi_out" in
         failed=*:*)
@@ -559,7 +604,9 @@ install_kind() {
     fi
 }
 
-# setup opens /dev/tty itself; stdin is left as it is (with curl | sh it is the pipe).
+# setup opens /dev/tty itself; stdin is left as it is (with curl | sh it is the pipe). Like
+# the other Python stages it runs from the new environment, whatever the tool's own
+# command line offers.
 run_wizard() {
     current_stage=wizard
     rw_trace="kind=$kind,method=script"
@@ -569,7 +616,7 @@ run_wizard() {
     [ "$noninteractive" = 1 ] && set -- "$@" --yes
     [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
     [ "$opt_inline" = 1 ] && set -- "$@" --inline
-    "$link" "$@"
+    "$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@"
     wizard_rc=$?
 }
 
@@ -582,7 +629,7 @@ tilde() {
 }
 
 report() {
-    [ "$wizard_rc" = 0 ] || warn "the first-run setup did not finish (exit $wizard_rc); run '$PRODUCT_NAME setup' to answer it later"
+    [ "$wizard_rc" = 0 ] || warn "the first-run setup did not finish (exit $wizard_rc); run '$PRODUCT_COMMAND setup' to answer it later"
     [ "$quiet" = 1 ] && return 0
     case "$kind" in
         fresh) rp_what="$PRODUCT_DISPLAY_NAME $new_version is installed (fresh install)." ;;
@@ -595,9 +642,9 @@ report() {
         printf '  environment:  %s\n' "$(tilde "$venv")"
         case "$path_state" in
             new_shells) printf "  to use it now, open a new terminal, or run:  export PATH=\"%s:\$PATH\"\n" "$bin_dir" ;;
-            absent) printf '  %s is not on your PATH: add it there to run %s by name.\n' "$(tilde "$bin_dir")" "$PRODUCT_NAME" ;;
+            absent) printf '  %s is not on your PATH: add it there to run %s by name.\n' "$(tilde "$bin_dir")" "$PRODUCT_COMMAND" ;;
         esac
-        printf "  to remove it: %s uninstall\n" "$PRODUCT_NAME"
+        printf "  to remove it: %s uninstall\n" "$PRODUCT_COMMAND"
     } >&2
 }
 
@@ -610,20 +657,21 @@ show_log() {
     fi
 }
 
-# install_failed, sent by a doorstep that exists, and only if consent is recorded as on.
+# install_failed, sent by an installed environment that works, and only if consent is
+# recorded as on.
 report_failure() {
     rf_python="$1/bin/python"
     shift
     [ -x "$rf_python" ] || return 0
     [ "$opt_flag" = --no-telemetry ] && set -- "$@" --no-telemetry
-    "$rf_python" -I -m doorstep _install failed --stage "$current_stage" \
-        --error "$fail_class" "$@" </dev/null >/dev/null 2>&1
+    "$rf_python" -I -m doorstep --product "$PRODUCT_NAME" _install failed \
+        --stage "$current_stage" --error "$fail_class" "$@" </dev/null >/dev/null 2>&1
     return 0
 }
 
 roll_back() {
     if [ "$building" = 1 ]; then
-        # A fresh install has no other doorstep to report with: this one, before it goes.
+        # A fresh install has no other environment to report with: this one, before it goes.
         [ "$package_done" = 1 ] && [ "$moved_aside" = 0 ] && report_failure "$venv" --wait
         rm -rf "$venv"
     fi
@@ -665,7 +713,6 @@ on_signal() {
 main() {
     product_defaults
     find_checkout
-    [ -z "$checkout" ] || read_checkout_product
     init_state
     parse_args "$@"
     check_product

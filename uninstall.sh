@@ -1,8 +1,8 @@
 #!/bin/sh
 # shellcheck shell=dash
 #
-# Removes Doorstep and everything its installer wrote, leaving your home folder as it
-# was before the install:
+# Removes Doorstep and everything its installer wrote, leaving your home folder as
+# it was before the install:
 #
 #   curl -fsSL URL/uninstall.sh | sh -s -- --yes
 #   sh uninstall.sh [--yes] [--keep-config] [--dry-run]
@@ -15,16 +15,18 @@
 
 set -u
 
-# Must equal installer/product.toml (a test checks): this script is downloaded alone.
+# The product this script removes, filled in from its product file when the script was
+# made: it is downloaded alone.
 product_defaults() {
     PRODUCT_NAME="doorstep"
     PRODUCT_DISPLAY_NAME="Doorstep"
     PRODUCT_ENV_PREFIX="DOORSTEP"
+    PRODUCT_COMMAND="doorstep"
 }
 
 usage() {
     cat <<EOF
-Remove $PRODUCT_DISPLAY_NAME: its environment, the '$PRODUCT_NAME' command, the PATH lines the
+Remove $PRODUCT_DISPLAY_NAME: its environment, the '$PRODUCT_COMMAND' command, the PATH lines the
 installer added, its cache, its spool, the install receipt and your consent record.
 
 Usage: sh uninstall.sh [options]
@@ -62,8 +64,8 @@ check_cmd() {
     command -v "$1" >/dev/null 2>&1
 }
 
-# Boolean variables mean one thing everywhere (doorstep.foundation.flags): unset, empty,
-# 0, false, no and off in any case, with spaces around ignored, are false.
+# Boolean variables mean one thing everywhere, here as in the installed command: unset,
+# empty, 0, false, no and off in any case, with spaces around ignored, are false.
 truthy() {
     tv_value=$1
     tv_value=${tv_value#"${tv_value%%[![:space:]]*}"}
@@ -130,7 +132,7 @@ locate() {
     cache_dir="$lc_cache/$PRODUCT_NAME"
     bin_dir=$(env_value BIN_DIR)
     [ -n "$bin_dir" ] || bin_dir="$HOME/.local/bin"
-    link="$bin_dir/$PRODUCT_NAME"
+    link="$bin_dir/$PRODUCT_COMMAND"
     receipt="$config_dir/receipt.toml"
     tab=$(printf '\t')
     nl='
@@ -217,10 +219,12 @@ EOF
     esac
 }
 
-# Whether the installed environment can run the uninstall itself.
+# Whether the installed environment can run the uninstall itself, for this product.
 environment_works() {
     [ -x "$venv/bin/python" ] &&
-        "$venv/bin/python" -I -c 'import doorstep.install.uninstall' </dev/null >/dev/null 2>&1
+        "$venv/bin/python" -I -c 'import sys, doorstep.install.uninstall
+from doorstep.foundation.product import load
+load(sys.argv[1])' "$PRODUCT_NAME" </dev/null >/dev/null 2>&1
 }
 
 delegate() {
@@ -229,7 +233,7 @@ delegate() {
     [ "$opt_keep" = 1 ] && set -- "$@" --keep-config
     [ "$opt_dry" = 1 ] && set -- "$@" --dry-run
     [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
-    exec "$venv/bin/python" -I -m doorstep "$@"
+    exec "$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@"
 }
 
 link_is_ours() {

@@ -10,6 +10,16 @@ import pytest
 
 from tests.support import capture as capture_module
 
+
+@pytest.fixture(scope="session")
+def kit(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """doorstep's wheel from this checkout beside its dependencies, and the tools around
+    it; built once per session for every test that installs something."""
+    from tests.install.install_run import build_kit
+
+    return build_kit(tmp_path_factory.mktemp("install-kit"))
+
+
 # Variables that would change what doorstep decides; every test starts without them.
 _CLEARED = (
     "DO_NOT_TRACK",

@@ -66,7 +66,7 @@ def for_product(
         data_dir=Path(platformdirs.user_data_dir(name, appauthor=False)),
         cache_dir=Path(platformdirs.user_cache_dir(name, appauthor=False)),
         bin_dir=Path(bin_dir).expanduser(),
-        command=name,
+        command=product.command_name,
     )
 
 

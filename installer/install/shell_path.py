@@ -94,7 +94,7 @@ def block_lines(product: Product, folder: Path, home: Path, syntax: str) -> tupl
     begin, end = markers(product.name)
     note = (
         f"# Added by the {product.display_name} installer to put its command on PATH; "
-        f"'{product.name} uninstall' removes this block."
+        f"'{product.command_name} uninstall' removes this block."
     )
     word = _folder_words(folder, home, syntax)
     if syntax == FISH:

@@ -141,7 +141,7 @@ def finish(argv: Sequence[str], product: Product) -> int:
     journal = _Journal()
     previous = receipt.read(where.receipt).receipt
     bin_dir = opts.bin_dir.expanduser()
-    link = bin_dir / product.name
+    link = bin_dir / product.command_name
     created = [Path(p) for p in opts.created.splitlines() if p.strip()]
     timings: dict[str, float] = {}
     stage = "link"
@@ -187,7 +187,7 @@ def _link(
     journal: _Journal,
     say: Callable[[str], None],
 ) -> None:
-    target = venv / "bin" / product.name
+    target = venv / "bin" / product.command_name
     ours = [venv, venv.parent]
     if previous is not None:
         ours += [previous.venv, previous.data_dir]

@@ -72,7 +72,8 @@ def make_plan(
         recorded = [b for b in found.path_blocks if shell_path.present(b.file, name)]
         created = found.created_dirs
     else:
-        venv, data_dir, link = where.venv, where.data_dir, where.link
+        venv, data_dir = where.venv, where.data_dir
+        link = where.bin_dir / product.command_name
         config_dir, state_dir, cache_dir = where.config_dir, where.state_dir, where.cache_dir
         recorded, created = [], ()
     # Blocks the receipt does not know (it is gone, or an older one): the usual files.
@@ -246,7 +247,7 @@ def run(args: argparse.Namespace, product: Product) -> int:
             sys.stderr.write(f"{product.name}: could not remove {problem}\n")
         raise DoorstepError(
             "some files could not be removed (listed above); fix their permissions and run "
-            f"'{product.name} uninstall' or uninstall.sh again"
+            f"'{product.command_name} uninstall' or uninstall.sh again"
         )
     print(f"{product.display_name} is uninstalled.")
     _note_other_install(product, plan)
@@ -256,9 +257,9 @@ def run(args: argparse.Namespace, product: Product) -> int:
 def _note_other_install(product: Product, plan: Plan) -> None:
     """This very command came from somewhere else (pipx, uv tool): say how to remove it."""
     running = Path(sys.prefix)
-    if running != plan.venv and os.path.lexists(running / "bin" / product.name):
+    if running != plan.venv and os.path.lexists(running / "bin" / product.command_name):
         print(
-            f"This {product.name} command runs from {_show(running)}, which another tool "
+            f"This {product.command_name} command runs from {_show(running)}, which another tool "
             "installed (pipx, uv tool, pip): remove it with that tool."
         )
 

@@ -1,1 +1,3 @@
-"""Documents generated from the schema and the product file (TELEMETRY.md)."""
+"""Files generated from the product file and the schema: a product's install.sh and
+uninstall.sh (``scripts``, from the templates beside it) and its TELEMETRY.md
+(``telemetry_doc``)."""

@@ -7,13 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.install import wheels
-from tests.install.install_run import Kit, build_kit, offline_env
-
-
-@pytest.fixture(scope="session")
-def kit(tmp_path_factory: pytest.TempPathFactory) -> Kit:
-    """doorstep's wheel from this checkout beside its dependencies, and the tools around it."""
-    return build_kit(tmp_path_factory.mktemp("install-kit"))
+from tests.install.install_run import Kit, offline_env
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 POSIX sh that shellcheck accepts, every line a definition until the last one calls
 main (so a download cut anywhere does nothing), and the product's identity equal to
-the product file.
+the product file (the scripts are rendered from it; tests/render checks they are fresh).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from doorstep.foundation.product import Product
 from tests.install.install_run import INSTALL_SH, SHELLS, UNINSTALL_SH, have, run_script
 from tests.install.wheels import ROOT
+from tests.render.identity import shell_identity
 
 SCRIPTS = (INSTALL_SH, UNINSTALL_SH)
 
@@ -64,25 +65,20 @@ def test_a_download_cut_after_any_line_does_nothing(
     assert full.returncode == 0 and "Usage:" in full.stdout
 
 
-def _shell_defaults(script: Path) -> dict[str, str]:
-    text = script.read_text(encoding="utf-8")
-    block = re.search(r"product_defaults\(\) \{\n(.*?)\n\}", text, re.S)
-    assert block is not None, f"{script.name} has no product_defaults block"
-    return dict(re.findall(r'^\s+PRODUCT_([A-Z_]+)="([^"]*)"$', block.group(1), re.M))
-
-
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_the_product_defaults_equal_the_product_file(script: Path) -> None:
+    # The scripts are rendered (doorstep render); their identity is what a shell reads.
     product = Product.from_toml((ROOT / "installer" / "product.toml").read_text(encoding="utf-8"))
-    defaults = _shell_defaults(script)
+    defaults = shell_identity(script)
     expected = {
         "NAME": product.name,
         "DISPLAY_NAME": product.display_name,
         "ENV_PREFIX": product.env_prefix,
         "PACKAGE": product.package,
+        "COMMAND": product.command_name,
     }
     assert {k: expected[k] for k in defaults} == defaults
-    assert {"NAME", "DISPLAY_NAME", "ENV_PREFIX"} <= defaults.keys()
+    assert {"NAME", "DISPLAY_NAME", "ENV_PREFIX", "COMMAND"} <= defaults.keys()
 
 
 def test_help_and_usage_errors(home: Path) -> None:
@@ -101,3 +97,103 @@ def test_help_and_usage_errors(home: Path) -> None:
         assert missing.returncode == 2 and "--from needs a value" in missing.stderr
     assert run_script(UNINSTALL_SH, ["--bogus"], env).returncode == 2
     assert not any(home.iterdir())
+
+
+PRODUCT_FILE = """\
+# a comment with name = "not-this"
+schema_version = 1
+
+[product]
+name = "acme"
+  display_name = 'Acme Tools'   # indented, a literal string
+env_prefix="ACME"
+package = "acme-cli"  # "quoted" comment
+precheck = true
+
+[events.command_run.props.command]
+name = "overridden"
+command = "overridden"
+"""
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (PRODUCT_FILE, ["acme", "Acme Tools", "ACME", "acme-cli", ""]),
+        (
+            'name = "old"\ndisplay_name = "Old"\ncommand = "oldctl"\n',
+            ["old", "Old", "", "", "oldctl"],
+        ),
+        ("[usage]\nname = 'x'\n[product]\nname = 'y'\n", ["y", "", "", "", ""]),
+    ],
+    ids=["product-table", "first-format", "other-table-first"],
+)
+def test_install_sh_reads_a_checkouts_product_file_in_shell(
+    tmp_path: Path, shell: str, text: str, expected: list[str]
+) -> None:
+    functions = tmp_path / "install-functions.sh"
+    lines = INSTALL_SH.read_text(encoding="utf-8").splitlines(keepends=True)
+    functions.write_text("".join(lines[:-1]), encoding="utf-8")
+    product_file = tmp_path / "doorstep.toml"
+    product_file.write_text(text, encoding="utf-8")
+    show = 'printf "%s|" "$rp_name" "$rp_display_name" "$rp_env_prefix" "$rp_package" "$rp_command"'
+
+    result = subprocess.run(
+        [
+            *SHELLS[shell],
+            "-c",
+            f'. "$0"; read_product_file "$1"; {show}',
+            str(functions),
+            str(product_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("|")[:-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("where", "name", "found"),
+    [
+        ("installer/product.toml", "", True),
+        ("tool/doorstep.toml", "", True),
+        ("src/tool/doorstep.toml", "", True),
+        ("tool/doorstep.toml", "another-tool", False),
+        ("deeper/tool/doorstep.toml", "", False),
+    ],
+)
+def test_a_checkout_is_a_project_whose_product_file_names_this_product(
+    tmp_path: Path, where: str, name: str, found: bool
+) -> None:
+    # An empty name stands for the script's own product.
+    name = name or shell_identity(INSTALL_SH)["NAME"]
+    checkout = tmp_path / "checkout"
+    (checkout / where).parent.mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (checkout / where).write_text(
+        f'[product]\nname = "{name}"\ndisplay_name = "Changed"\ncommand = "changedctl"\n',
+        encoding="utf-8",
+    )
+    functions = checkout / "install-functions.sh"
+    lines = INSTALL_SH.read_text(encoding="utf-8").splitlines(keepends=True)
+    functions.write_text("".join(lines[:-1]), encoding="utf-8")
+    show = 'printf "%s|" "$checkout" "$PRODUCT_DISPLAY_NAME" "$PRODUCT_COMMAND"'
+
+    result = subprocess.run(
+        ["dash", "-c", f'. "$0"; product_defaults; find_checkout; {show}', str(functions)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    own = Product.from_toml((ROOT / "installer" / "product.toml").read_text(encoding="utf-8"))
+    unchanged = ["", own.display_name, own.command_name]
+    expected = [str(checkout), "Changed", "changedctl"] if found else unchanged
+    assert result.stdout.split("|")[:-1] == expected
