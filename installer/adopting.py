@@ -30,54 +30,80 @@ from doorstep.foundation.product import Product
 
 
 class Telemetry:
-    """One product's recorder: events and daily counts, held until consent allows."""
+    """One product's recorder: events and daily counts, held until consent allows.
+
+    Telemetry never breaks the tool: a product that cannot be found or whose file has a
+    mistake is one warning line on stderr (naming the file and the field, or listing
+    the installed products), and this Telemetry then records nothing. ``problem`` holds
+    that line; ``product`` is None then.
+    """
 
     def __init__(
-        self, product: Union[str, Product], *, env: Optional[Mapping[str, str]] = None
+        self,
+        product: Union[str, Product, os.PathLike[str]],
+        *,
+        env: Optional[Mapping[str, str]] = None,
     ) -> None:
-        self.product = product_module.resolve(product)
-        schema.for_product(self.product)  # a mistake in its events is found here, in one line
-        # This process now works for the product: its sender, its schema, its folders.
-        product_module.activate(self.product)
-        self._recorder = Recorder(self.product, env)
+        self.problem: Optional[str] = None
+        self.product: Optional[Product] = None
+        self._recorder: Optional[Recorder] = None
         self._asked = False
+        try:
+            if isinstance(product, os.PathLike):
+                product = product_module.from_file(Path(product))
+            resolved = product_module.resolve(product)
+            schema.for_product(resolved)  # a mistake in its events is found now, in one line
+        except DoorstepError as exc:
+            self.problem = str(exc)
+            name = product if isinstance(product, str) else "telemetry"
+            sys.stderr.write(f"{name}: warning: {exc}; no usage data is recorded\n")
+            return
+        self.product = resolved
+        # This process now works for the product: its sender, its schema, its folders.
+        product_module.activate(resolved)
+        self._recorder = Recorder(resolved, env)
 
     @classmethod
     def from_file(
         cls, path: Union[str, os.PathLike[str]], *, env: Optional[Mapping[str, str]] = None
     ) -> Telemetry:
         """The Telemetry of the product described by the file at ``path``."""
-        return cls(product_module.from_file(Path(path)), env=env)
+        return cls(Path(path), env=env)
 
     @property
-    def recorder(self) -> Recorder:
+    def recorder(self) -> Optional[Recorder]:
         return self._recorder
 
     @property
-    def paths(self) -> Paths:
-        return self._recorder.paths()
+    def paths(self) -> Optional[Paths]:
+        return None if self._recorder is None else self._recorder.paths()
 
     def record(self, name: str, **props: Any) -> bool:
         """Keep an event in memory; False when the product's schema does not know it."""
+        if self._recorder is None:
+            return False
         self._first_run()
         return self._recorder.record(name, **props)
 
     def count(self, command: str, ok: bool = True) -> bool:
         """Count one run of ``command`` for its daily rollup; False when not counted."""
+        if self._recorder is None:
+            return False
         self._first_run()
         return self._recorder.count(command, ok)
 
     def flush(self) -> str:
         """Hand what waits on if consent allows (also done at exit)."""
-        return self._recorder.flush()
+        return "dropped" if self._recorder is None else self._recorder.flush()
 
-    def decide(self) -> consent.Decision:
-        """Consent as it stands now (environment, flags, the record, the policy)."""
-        return self._recorder.decide()
+    def decide(self) -> Optional[consent.Decision]:
+        """Consent as it stands now (environment, flags, the record, the policy); None
+        when this Telemetry has no product."""
+        return None if self._recorder is None else self._recorder.decide()
 
     def _first_run(self) -> None:
         # Asked at most once per process, and only where a person is surely there.
-        if self._asked:
+        if self._asked or self._recorder is None or self.product is None:
             return
         self._asked = True
         if self.product.policy != "ask" or not _interactive(self._recorder.env):

@@ -39,10 +39,11 @@ _HELP = {
 }
 
 
-def run(product: Product, words: Sequence[str]) -> int:
+def run(product: Union[str, Product], words: Sequence[str]) -> int:
     """Parse ``words`` (``telemetry status --json``, say) as the argparse commands do and
-    run them for ``product``; the exit code."""
-    parser = Parser(prog=product.name, add_help=False)
+    run them for ``product`` (a Product or an installed product's name); the exit code."""
+    name = product if isinstance(product, str) else product.name
+    parser = Parser(prog=name, add_help=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_argparse_commands(commands, product)
     try:
@@ -53,13 +54,17 @@ def run(product: Product, words: Sequence[str]) -> int:
 
 
 def add_commands(group: Any, product: Union[str, Product, None] = None) -> None:
-    """Add the product's commands to the click ``group``."""
-    resolved = product_module.resolve(product)
+    """Add the product's commands to the click ``group``.
+
+    A product named here is looked up when a command runs (as in ``doorstep.cli``): a
+    mistake in its product file is then one line and exit 1, never a traceback at import.
+    """
+    chosen = product_module.current() if product is None else product
     for name in NAMES:
-        group.add_command(_command(name, resolved))
+        group.add_command(_command(name, chosen))
 
 
-def _command(name: str, product: Product) -> Any:
+def _command(name: str, product: Union[str, Product]) -> Any:
     settings = {"ignore_unknown_options": True, "allow_extra_args": True}
 
     @click.command(name=name, help=_HELP[name], context_settings=settings, add_help_option=False)

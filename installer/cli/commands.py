@@ -16,10 +16,11 @@ command needs are imported when it runs, so ``telemetry status`` stays light.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from doorstep.foundation import product as product_module
@@ -57,9 +58,34 @@ def add_commands(
 ) -> dict[str, argparse.ArgumentParser]:
     """Add ``telemetry``, ``settings``, ``setup`` and ``uninstall`` to ``subparsers``
     (what ``ArgumentParser.add_subparsers()`` returned) for ``product`` (a name, a
-    Product, or None for the current one); the added parsers, by name."""
-    product = product_module.resolve(product)
-    name = product.name
+    Product, or None for the current one); the added parsers, by name.
+
+    A product named here is looked up when a command runs, not now: a mistake in its
+    product file is then one line and exit 1, not a traceback from the tool's ``main``.
+    """
+    if product is None:
+        product = product_module.current()
+    with _parsed_as_doorstep(subparsers):
+        return _add(subparsers, product)
+
+
+@contextlib.contextmanager
+def _parsed_as_doorstep(subparsers: Any) -> Iterator[None]:
+    # The tool's own parser class prints two-line errors and accepts abbreviations
+    # (`--keep` for `--keep-config`); the grafted commands parse as doorstep's own do.
+    if not hasattr(subparsers, "_parser_class"):
+        yield
+        return
+    saved = subparsers._parser_class
+    subparsers._parser_class = Parser
+    try:
+        yield
+    finally:
+        subparsers._parser_class = saved
+
+
+def _add(subparsers: Any, product: Union[str, Product]) -> dict[str, argparse.ArgumentParser]:
+    name = product if isinstance(product, str) else product.name
     run = functools.partial(run_command, product=product)
     added: dict[str, argparse.ArgumentParser] = {}
 
@@ -105,10 +131,22 @@ def add_commands(
     return added
 
 
-def run_command(args: argparse.Namespace, product: Product) -> int:
-    """Run the parsed command for ``product``; the exit code, errors as one line."""
-    product_module.activate(product)
-    return guarded(product.name, lambda: _command(args, product))
+def run_command(args: argparse.Namespace, product: Union[str, Product]) -> int:
+    """Run the parsed command for ``product`` (a Product or an installed product's name);
+    the exit code, errors (a broken product file among them) as one line."""
+    name = product if isinstance(product, str) else product.name
+
+    def command() -> int:
+        resolved = product_module.resolve(product)
+        if resolved.events_json or resolved.usage:
+            from doorstep.events import schema
+
+            # A mistake in the tool's own events fails every command the same way.
+            schema.for_product(resolved)
+        product_module.activate(resolved)
+        return _command(args, resolved)
+
+    return guarded(name, command)
 
 
 def _command(args: argparse.Namespace, product: Product) -> int:

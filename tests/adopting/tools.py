@@ -5,17 +5,22 @@ wheelhouse and this checkout's doorstep wheel)."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.install import wheels
 from tests.install.install_run import Kit
 from tests.support import wheelhouse
 
 TIMEOUT = 600
+
+Env = dict[str, str]  # an environment for a subprocess
 
 PRODUCT_TOML = """\
 schema_version = 1
@@ -180,7 +185,22 @@ def write_source(tool: Tool, folder: Path) -> Path:
 def build_wheel(tool: Tool, root: Path, kit: Kit) -> Path:
     """The tool's wheel, built offline (setuptools from the wheelhouse)."""
     source = write_source(tool, root / f"{tool.name}-src")
-    return wheels.build_wheel(source, root / f"{tool.name}-dist", kit.wheelhouse, kit.uv_cache)
+    out = root / f"{tool.name}-dist"
+    env = dict(os.environ, UV_CACHE_DIR=str(kit.uv_cache), UV_NO_CONFIG="1")
+    argv = [wheels.uv(), "build", "--wheel", "--offline", "--find-links", str(kit.wheelhouse)]
+    done = subprocess.run(
+        [*argv, "--out-dir", str(out), str(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"building {tool.package} failed:\n{done.stderr}")
+    # wheels.build_wheel looks for doorstep's own wheel; this one is named for the tool.
+    (wheel,) = out.glob(f"{tool.package.replace('-', '_')}-*.whl")
+    return wheel
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
@@ -223,13 +243,102 @@ def run(
     )
 
 
+@dataclass(frozen=True)
+class Installed:
+    """An adopting tool installed in a venv of its own."""
+
+    tool: Tool
+    venv: Path
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.venv / "bin"
+
+    @property
+    def python(self) -> Path:
+        return self.bin_dir / "python"
+
+    def run(
+        self, *args: str, env: dict[str, str], stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        """The tool's command with ``args`` (stdin a pipe, no terminal)."""
+        return run(self.bin_dir, self.tool, *args, env=env, stdin=stdin)
+
+    def status(self, env: dict[str, str]) -> dict[str, Any]:
+        """``<tool> telemetry status --json``, parsed (the command must succeed)."""
+        done = self.run("telemetry", "status", "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def product_file(self) -> Path:
+        """The ``doorstep.toml`` installed in the venv's site-packages."""
+        (found,) = self.venv.glob(f"lib/python*/site-packages/{self.tool.module}/doorstep.toml")
+        return found
+
+
+def utc_today() -> str:
+    """Today's UTC date, as events and usage.json name days."""
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def strip_temp(text: str, *folders: Path) -> str:
+    """``text`` without the temporary folders (their names may hold any word)."""
+    for folder in sorted({str(f) for f in folders}, key=len, reverse=True):
+        text = text.replace(folder, "<tmp>")
+    return text
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file below ``folder``, relative to it, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def says_doorstep(home: Path, *outputs: str) -> list[str]:
+    """Where "doorstep" shows up: in ``outputs``, or in a name or a file under HOME.
+
+    The temporary folders are taken out first: their names come from pytest, not the tool.
+    """
+    found = []
+    temp = home.parent
+    for number, output in enumerate(outputs):
+        if "doorstep" in strip_temp(output, temp).lower():
+            found.append(f"output #{number}: {output!r}")
+    for path in sorted(home.rglob("*")):
+        relative = str(path.relative_to(home))
+        if "doorstep" in relative.lower():
+            found.append(f"file name {relative}")
+        if path.is_file():
+            text = strip_temp(path.read_bytes().decode("utf-8", "replace"), temp)
+            if "doorstep" in text.lower():
+                found.append(f"content of {relative}: {text[:200]!r}")
+    return found
+
+
+def key_paths(value: Any, prefix: str = "") -> set[str]:
+    """Every key of a JSON object, nested ones as ``a.b``."""
+    if not isinstance(value, dict):
+        return set()
+    found = set()
+    for key, inner in value.items():
+        found.add(prefix + key)
+        found |= key_paths(inner, f"{prefix}{key}.")
+    return found
+
+
 __all__ = [
     "ACME",
     "BOLT",
+    "Env",
+    "Installed",
     "Tool",
     "build_wheel",
     "clean_env",
+    "files_under",
     "install_into_venv",
+    "key_paths",
     "run",
+    "says_doorstep",
+    "strip_temp",
+    "utc_today",
     "write_source",
 ]
