@@ -59,6 +59,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("DOORSTEP_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # The machine policy is read from XDG_CONFIG_DIRS: this machine's /etc/xdg stays out.
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg"))
     # A product file with no endpoint sends nothing; tests name the endpoint they watch.
     return folder
 

@@ -26,6 +26,15 @@ def explanation(wizard: Wizard) -> str:
     """What the question is about, in a few plain lines, from the schema."""
     product = wizard.product
     display = product.display_name
+    if wizard.only:
+        kinds = ", ".join(wizard.only)
+        paragraphs = [
+            f"Since you agreed, {display} can collect more: {kinds}. None of it has been "
+            "sent; it stays unsent unless you agree now. Everything else stays as it is.",
+            f"See the exact data: '{product.name} telemetry preview'. "
+            + onboarding.change_later(product),
+        ]
+        return "\n".join(textwrap.fill(text, WIDTH) for text in paragraphs) + "\n"
     names = ", ".join(schema.for_product(product).events)
     paragraphs = [
         f"{display} can share anonymous usage data, {product.purpose}. "

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
+from doorstep.consent.policy import PolicyRead
 from doorstep.consent.record import RecordRead
 from doorstep.foundation import flags
 from doorstep.foundation.product import Product
@@ -56,8 +57,12 @@ def resolve(
     flag: Optional[bool],
     record: RecordRead,
     product: Product,
+    policy: Optional[PolicyRead] = None,
 ) -> Decision:
-    """Decide whether telemetry is on for this process. Pure: no files, no clock."""
+    """Decide whether telemetry is on for this process. Pure: no files, no clock.
+
+    ``policy`` is the machine policy as read (None: there is none).
+    """
     warnings: list[str] = []
     url, problem = endpoint(env, product)
     if problem:
@@ -68,6 +73,13 @@ def resolve(
 
     if flags.is_set(env, "DO_NOT_TRACK"):
         return decided(OFF, "do_not_track", "DO_NOT_TRACK is set in your environment")
+
+    if policy is not None and policy.off:
+        if policy.problem:
+            warnings.append(policy.problem)
+        return decided(
+            OFF, "machine_policy", f"this machine's policy in {policy.path} turns it off"
+        )
 
     name = product.env("TELEMETRY")
     value = env.get(name, "").strip()

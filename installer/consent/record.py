@@ -35,6 +35,9 @@ class ConsentRecord:
     install_id: Optional[str] = None
     salt: Optional[str] = None
     notice_shown: bool = False
+    # The kinds of data the "yes" covered (``event``, ``event.prop``, ``envelope.field``);
+    # None in a record written before doorstep kept them.
+    agreed: Optional[tuple[str, ...]] = None
 
     def to_toml(self) -> str:
         import tomli_w  # deferred: only writers pay for it
@@ -46,7 +49,17 @@ class ConsentRecord:
         data["consent_source"] = self.consent_source
         data["notice_shown"] = self.notice_shown
         data["decided_on"] = self.decided_on
+        if self.enabled and self.agreed is not None:
+            data["agreed_schema"] = digest(self.agreed)
+            data["agreed"] = list(self.agreed)
         return tomli_w.dumps(data)
+
+
+def digest(kinds: tuple[str, ...]) -> str:
+    """A short fingerprint of what a yes covered (the list itself is kept beside it)."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(kinds)).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -77,10 +90,23 @@ def today() -> str:
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
 
 
-def make(enabled: bool, source: str, *, notice_shown: bool = False) -> ConsentRecord:
-    """A fresh record for a decision; turning on always mints a new id and salt."""
+def make(
+    enabled: bool,
+    source: str,
+    *,
+    notice_shown: bool = False,
+    agreed: Optional[tuple[str, ...]] = None,
+) -> ConsentRecord:
+    """A fresh record for a decision; turning on always mints a new id and salt.
+
+    ``agreed`` is what the yes covered (the kinds of data the person was shown).
+    """
     if source not in SOURCES:
         raise ValueError(f"unknown consent source {source!r}")
+    if enabled and agreed is not None:
+        return ConsentRecord(
+            True, source, today(), new_install_id(), new_salt(), notice_shown, tuple(agreed)
+        )
     if not enabled:
         return ConsentRecord(False, source, today(), notice_shown=notice_shown)
     return ConsentRecord(True, source, today(), new_install_id(), new_salt(), notice_shown)
@@ -127,7 +153,13 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
         return "has no valid install_id", None
     if not isinstance(salt, str) or not _SALT.match(salt):
         return "has no valid salt", None
-    return "", ConsentRecord(True, source, decided_on, install_id, salt, notice_shown)
+    agreed = data.get("agreed")
+    if agreed is not None:
+        if not isinstance(agreed, list) or not all(isinstance(k, str) for k in agreed):
+            return "has an agreed list that is not a list of names", None
+        agreed = tuple(agreed)
+    record = ConsentRecord(True, source, decided_on, install_id, salt, notice_shown, agreed)
+    return "", record
 
 
 def _is_date(text: str) -> bool:
@@ -165,6 +197,7 @@ __all__ = [
     "ConsentRecord",
     "RecordRead",
     "delete",
+    "digest",
     "make",
     "new_install_id",
     "new_salt",

@@ -15,21 +15,41 @@ from __future__ import annotations
 import dataclasses
 import sys
 
+from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
 from doorstep.consent.record import ConsentRecord
 from doorstep.delivery.spool import Spool
+from doorstep.events import schema
+from doorstep.foundation import product as product_module
+from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.paths import Paths
 
 
 def save(where: Paths, enabled: bool, source: str) -> ConsentRecord:
     """Record on or off from ``source``; RecordWriteError (one line) if it cannot be saved.
 
-    Saying yes while already on keeps the id: only turning on mints one.
+    A yes covers the current schema (every kind of data it lists); saying yes while
+    already on keeps the id and extends what it covers: only turning on mints an id.
+    A machine policy that turns telemetry off refuses a yes (DoorstepError, one line)
+    and changes nothing.
     """
+    if enabled:
+        policy = machine_policy.read(where.policy)
+        if policy.off:
+            raise DoorstepError(
+                f"this machine's policy in {policy.path} keeps usage data off; "
+                "nothing was changed (ask its administrator)"
+            )
+    # The yes covers the schema of the product whose record this is.
+    kinds = schema.for_product(where.product or product_module.current()).kinds()
     current = consent_record.read(where.record).record
     if enabled and current is not None and current.enabled:
-        return current
-    record = consent_record.make(enabled, source)
+        if current.agreed is not None and set(kinds) <= set(current.agreed):
+            return current
+        extended = dataclasses.replace(current, agreed=kinds)
+        consent_record.write(where.record, extended)
+        return extended
+    record = consent_record.make(enabled, source, agreed=kinds)
     consent_record.write(where.record, record)  # the decision first, whatever follows
     # Off: nothing may wait. On: a new id, and nothing queued under an old one follows it.
     _discard(where)

@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks
     fcntl = None  # type: ignore[assignment]
 
 from doorstep.consent import decision as consent
+from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
 from doorstep.delivery.spool import SENDER_LOCK, Entry, Spool
 from doorstep.foundation import flags, paths, product
@@ -162,7 +163,9 @@ def next_bodies(spool: Spool) -> list[dict]:
 
 def _decision(flag: Optional[bool]) -> consent.Decision:
     where = paths.for_product()
-    return consent.resolve(os.environ, flag, consent_record.read(where.record), product.current())
+    record = consent_record.read(where.record)
+    policy = machine_policy.read(where.policy)
+    return consent.resolve(os.environ, flag, record, product.current(), policy)
 
 
 def _sendable(flag: Optional[bool]) -> Callable[[Entry], bool]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from doorstep.consent import decision as consent
+from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
 from doorstep.foundation.paths import Paths
 from doorstep.foundation.product import Product
@@ -25,6 +26,8 @@ class Status:
     decision: consent.Decision
     record: consent_record.RecordRead
     spool_events: int
+    policy: Optional[machine_policy.PolicyRead] = None
+    new_kinds: tuple[str, ...] = ()
 
     @property
     def install_id(self) -> Optional[str]:
@@ -51,9 +54,21 @@ class Status:
                     "path": str(self.paths.receipt),
                     "present": self.paths.receipt.is_file(),
                 },
+                "machine_policy": {
+                    "path": str(self.paths.policy),
+                    "state": self.policy.state if self.policy else "absent",
+                },
             },
+            # Kinds of data added since the saved yes: dropped until agreed to.
+            "new_kinds": list(self.new_kinds),
             "warnings": list(self.decision.warnings),
         }
+
+    def _policy_lines(self) -> list[str]:
+        if self.policy is None or self.policy.state == "absent":
+            return []
+        note = {"off": "turns it off", "unreadable": "cannot be read: counts as off"}
+        return [f"  machine policy  {self.policy.path} ({note.get(self.policy.state, 'present')})"]
 
     def to_text(self) -> str:
         name, decision = self.product.name, self.decision
@@ -70,15 +85,22 @@ class Status:
         events = self.spool_events
         spool_note = f"{events} event{'s' if events != 1 else ''} waiting" if events else "empty"
         receipt_note = "present" if self.paths.receipt.is_file() else "none"
-        lines = [
-            headline,
-            f"  because {decision.detail}",
+        lines = [headline, f"  because {decision.detail}"]
+        if self.new_kinds and decision.state == consent.ON:
+            count = len(self.new_kinds)
+            lines.append(
+                f"  {count} new kind{'s' if count != 1 else ''} of data since your choice: "
+                f"not sent until you agree ({', '.join(self.new_kinds)}); "
+                f"'{name} setup' or '{name} telemetry enable' agrees"
+            )
+        lines += [
             f"Install id: {id_line}",
             f"Endpoint:   {endpoint_line}",
             "Files:",
             f"  consent record  {self.paths.record} ({record_note})",
             f"  spool           {self.paths.spool} ({spool_note})",
             f"  receipt         {self.paths.receipt} ({receipt_note})",
+            *self._policy_lines(),
             f"Change it: '{name} telemetry enable', '{name} telemetry disable' or "
             f"'{name} settings'; DO_NOT_TRACK=1 or {self.product.env('TELEMETRY')}=0 "
             "always turn it off.",
@@ -89,13 +111,21 @@ class Status:
 def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None) -> Status:
     """Everything status shows, read once; never raises for anything on disk."""
     record = consent_record.read(where.record)
-    decision = consent.resolve(env, flag, record, product)
+    policy = machine_policy.read(where.policy)
+    decision = consent.resolve(env, flag, record, product, policy)
+    new: tuple[str, ...] = ()
+    saved = record.record
+    if saved is not None and saved.enabled:
+        from doorstep.delivery import agreement
+        from doorstep.events import schema
+
+        new = tuple(agreement.new_kinds(saved, schema.for_product(product)))
     waiting = 0
     if where.spool.exists():  # usually not: then the schema need not be loaded at all
         from doorstep.delivery.spool import Spool  # only events a sender would really send count
 
         waiting = len(Spool(where.state_dir).peek())
-    return Status(product, where, decision, record, waiting)
+    return Status(product, where, decision, record, waiting, policy, new)
 
 
 def render_json(status: Status) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from doorstep.consent import decision as consent
+from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
 from doorstep.events import schema
 from doorstep.foundation.errors import DoorstepError
@@ -141,8 +142,10 @@ class Recorder:
 
     def decide(self) -> consent.Decision:
         """Consent as it stands now: the record is read afresh every time."""
-        record = consent_record.read(self.paths().record)
-        return consent.resolve(self.env, self.flag, record, self.product)
+        where = self.paths()
+        record = consent_record.read(where.record)
+        policy = machine_policy.read(where.policy)
+        return consent.resolve(self.env, self.flag, record, self.product, policy)
 
     def flush(self, wait: Optional[float] = None) -> str:
         """Hand waiting events on if consent allows: "sent", "kept" (undecided) or "dropped".
@@ -202,7 +205,7 @@ class Recorder:
         return self._ephemeral_id
 
     def _show_notice(self, where: Paths) -> Optional[str]:
-        record = consent_record.make(True, "notice", notice_shown=True)
+        record = consent_record.make(True, "notice", notice_shown=True, agreed=self._schema.kinds())
         try:
             consent_record.write(where.record, record)
         except DoorstepError:
@@ -216,13 +219,21 @@ class Recorder:
         return record.install_id
 
     def _spool_and_send(self, install_id: str, wait: Optional[float] = None) -> str:
-        from doorstep.delivery import sender
+        from doorstep.delivery import agreement, sender
         from doorstep.delivery.spool import Entry, Spool
         from doorstep.events import envelope
 
         where = self.paths()
-        the_envelope = envelope.build(self.env, install_id, product=self.product)
-        entries = [Entry(the_envelope, event) for event in self._drain()]
+        # Only what the saved yes covered is spooled; data added since waits for its own.
+        saved = consent_record.read(where.record).record
+        allowed = agreement.covered(saved if saved and saved.install_id == install_id else None)
+        the_envelope = agreement.limit_envelope(
+            envelope.build(self.env, install_id, product=self.product), allowed
+        )
+        events = [agreement.limit_event(event, allowed) for event in self._drain()]
+        entries = [Entry(the_envelope, event) for event in events if event is not None]
+        if not entries:
+            return "dropped"
         try:
             Spool(where.state_dir).append(entries)
         except OSError:

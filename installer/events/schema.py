@@ -111,6 +111,18 @@ class Schema:
     retention_days: int = 90
     retention_why: str = ""
 
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind of data this schema allows: ``event``, ``event.prop``, ``envelope.x``.
+
+        A consent record keeps the kinds its yes covered; a kind added later waits for
+        its own yes.
+        """
+        found = [f"envelope.{name}" for name in self.envelope]
+        for name, event in self.events.items():
+            found.append(name)
+            found.extend(f"{name}.{prop}" for prop in event.props)
+        return tuple(sorted(found))
+
     def clean_props(self, name: str, props: Mapping[str, Any]) -> Optional[dict[str, Any]]:
         """The allowed properties of event ``name``; None when the event is unknown."""
         event = self.events.get(name)
@@ -289,6 +301,13 @@ def _built_in() -> dict[str, Any]:
     return tomlread.loads(Path(__file__).with_name("schema.toml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def first_kinds() -> tuple[str, ...]:
+    """What a record written before doorstep kept its agreed kinds covered: the schema of
+    that version, doorstep's built-in events, with no tool's events and no rollups."""
+    return build(_built_in()).kinds()
+
+
 @lru_cache(maxsize=8)
 def for_product(product: Product) -> Schema:
     """doorstep's schema with ``product``'s own events and usage commands added.
@@ -317,6 +336,7 @@ __all__ = [
     "Schema",
     "build",
     "current",
+    "first_kinds",
     "for_product",
     "parse",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +23,13 @@ class Paths:
     cache_dir: Path
     bin_dir: Path
     command: str
+    site_config_dir: Path = Path("/etc/xdg")
+    product: Optional[Product] = field(default=None, compare=False)  # whose folders these are
+
+    @property
+    def policy(self) -> Path:
+        """The machine policy an administrator may write (``site_config_dir``)."""
+        return self.site_config_dir / "telemetry.toml"
 
     @property
     def record(self) -> Path:
@@ -67,6 +74,8 @@ def for_product(
         cache_dir=Path(platformdirs.user_cache_dir(name, appauthor=False)),
         bin_dir=Path(bin_dir).expanduser(),
         command=product.command_name,
+        site_config_dir=Path(platformdirs.site_config_dir(name, appauthor=False)),
+        product=product,
     )
 
 

@@ -136,7 +136,14 @@ def run(
         _save(recorder, on, "flag")
         return EXIT_OK
 
+    if decision.reason == "machine_policy":
+        recorder.discard()
+        _say(f"Usage data: off ({decision.detail}).")
+        return EXIT_OK
+
     if decision.reason == "record":
+        if decision.state == consent.ON and not getattr(args, "yes", False):
+            _ask_about_new_kinds(recorder, env, ask, show)
         return _keep_saved(recorder, decision, trace, elapsed())
 
     # The most telling reason first: install.sh passes --yes when it found no terminal.
@@ -200,6 +207,45 @@ def _apply(recorder: Recorder, wizard: Wizard, answer: Answer) -> int:
     else:
         _say(f"Usage data: off; nothing was sent. {later}")
     return EXIT_OK
+
+
+def _ask_about_new_kinds(
+    recorder: Recorder,
+    env: Mapping[str, str],
+    ask: Optional[Callable[[Wizard], Answer]],
+    show: Optional[Callable[[Wizard, int], Answer]],
+) -> None:
+    # A yes covers what was shown: data added since is asked about on its own, inline.
+    from doorstep.consent import record as consent_record
+    from doorstep.delivery import agreement, choice
+    from doorstep.events import schema
+
+    where = recorder.paths()
+    saved = consent_record.read(where.record).record
+    new = agreement.new_kinds(saved, schema.for_product(recorder.product))
+    if not new or why_not_ask(env) is not None or (ask is None and show is None):
+        return
+    wizard = Wizard(recorder, onboarding.INLINE, recorder.product.precheck)
+    wizard.only = tuple(new)
+    if ask is not None:
+        answer = ask(wizard)
+    else:
+        terminal = open_terminal()
+        if terminal is None:
+            return
+        try:
+            assert show is not None
+            answer = show(wizard, terminal)
+        finally:
+            os.close(terminal)
+    recorder.discard()  # the question's own events: not what this run is about
+    if not answer.confirmed:
+        return
+    if answer.share:
+        choice.save(where, True, onboarding.SOURCES[onboarding.INLINE])
+        _say(f"Saved: the {len(new)} new kinds of data are now shared too.")
+    else:
+        _say(f"Kept as it was: the {len(new)} new kinds of data are not sent.")
 
 
 def _keep_saved(

@@ -141,6 +141,8 @@ class Wizard:
         self._index = 0
         self._viewed: set[str] = set()
         self._begun = False
+        # Set when only what is new since a saved yes is asked about.
+        self.only: Optional[tuple[str, ...]] = None
 
     def use_inline(self) -> None:
         """Ask in a few plain lines instead of full-screen (before it starts)."""

@@ -102,7 +102,12 @@ def test_json_is_the_documented_object(home: Path) -> None:
             "record": {"path": str(home / RECORD), "state": "absent"},
             "spool": {"path": str(home / ".local/state/doorstep/spool.jsonl"), "events": 0},
             "receipt": {"path": str(home / ".config/doorstep/receipt.toml"), "present": False},
+            "machine_policy": {
+                "path": str(home.parent / "etc-xdg/doorstep/telemetry.toml"),
+                "state": "absent",
+            },
         },
+        "new_kinds": [],
         "warnings": [],
     }
 

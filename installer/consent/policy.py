@@ -1,0 +1,52 @@
+"""The machine policy: an administrator's ``enabled = false`` in the product's site
+config file (platformdirs ``site_config_dir``, e.g. ``/etc/xdg/acme/telemetry.toml``;
+``XDG_CONFIG_DIRS`` honoured) turns the product off for every user of the machine.
+
+It can only turn telemetry off. A file that cannot be read counts as "off", with a
+one-line warning: an administrator who wrote a file there meant something.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from doorstep.foundation import tomlread
+
+MAX_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class PolicyRead:
+    """What the policy file says: nothing (absent or not off), off, or a problem."""
+
+    path: Path
+    off: bool = False
+    problem: Optional[str] = None
+
+    @property
+    def state(self) -> str:
+        if self.problem:
+            return "unreadable"
+        if self.off:
+            return "off"
+        return "present" if self.path.is_file() else "absent"
+
+
+def read(path: Path) -> PolicyRead:
+    """Read the machine policy at ``path``; never raises."""
+    try:
+        data = tomlread.read_file(path, MAX_BYTES, "a telemetry policy")
+    except tomlread.Unreadable as exc:
+        return PolicyRead(path, off=True, problem=f"{exc}; the machine policy counts as off")
+    if data is None:
+        return PolicyRead(path)
+    enabled = data.get("enabled", True)
+    if type(enabled) is not bool:
+        problem = f"{path} has an enabled that is not true/false; the machine policy counts as off"
+        return PolicyRead(path, off=True, problem=problem)
+    return PolicyRead(path, off=not enabled)
+
+
+__all__ = ["PolicyRead", "read"]
