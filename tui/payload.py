@@ -29,21 +29,30 @@ class PayloadScreen(ModalScreen[None]):
         Binding("pagedown", "scroll(10)", show=False),
     ]
 
-    def __init__(self, body: dict[str, Any], notes: list[str], command: str) -> None:
+    def __init__(
+        self,
+        body: dict[str, Any],
+        notes: list[str],
+        command: str,
+        title: str = "The exact data that would be sent",
+        source: str = "telemetry preview",
+    ) -> None:
         super().__init__()
         self._body = body
         self._notes = notes
         self._command = command
+        self._title = title
+        self._source = source
 
     def compose(self) -> ComposeResult:
         with Vertical(id="payload-box"):
-            yield Static(Content("The exact data that would be sent"), classes="payload-title")
+            yield Static(Content(self._title), classes="payload-title")
             for note in self._notes:
                 yield Static(Content(f"({note})"), classes="note")
             with VerticalScroll(id="payload-scroll", can_focus=False):
                 yield Static(Content(pretty(self._body)), id="payload-json")
             yield Static(
-                Content(f"The same as '{self._command} telemetry preview'. Esc closes."),
+                Content(f"The same as '{self._command} {self._source}'. Esc closes."),
                 classes="note",
             )
             close = Button("Close", id="payload-close", compact=True)

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from doorstep.consent import decision as consent
-from doorstep.delivery import choice, preview, status
+from doorstep.delivery import choice, forget, preview, sent_log, status
 from doorstep.foundation import paths
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
@@ -27,7 +27,7 @@ from doorstep.onboarding.wizard import shown_path, tilde
 from doorstep.tui.payload import PayloadScreen
 from doorstep.tui.toggle import ShareToggle
 
-KEYS = "Space toggle · r reset id · p show data · ↑↓ scroll · q/Esc quit"
+KEYS = "Space toggle · r reset id · p data · l what was sent · f forget · q quit"
 
 
 def _line(text: str, classes: str = "", id: Optional[str] = None) -> Static:
@@ -73,6 +73,8 @@ class SettingsScreen(Screen[None]):
         Binding("space", "toggle", "Toggle", show=False),
         Binding("r", "reset_id", "Reset id", show=False),
         Binding("p", "payload", "Show data", show=False),
+        Binding("l", "sent", "What was sent", show=False),
+        Binding("f", "forget", "Turn off and delete what was sent", show=False),
         Binding("q,escape", "app.cancel", "Quit", show=False),
         Binding("up", "scroll(-1)", show=False),
         Binding("down", "scroll(1)", show=False),
@@ -171,6 +173,25 @@ class SettingsScreen(Screen[None]):
     def action_payload(self) -> None:
         body, notes = preview.next_body(self.product)
         self.app.push_screen(PayloadScreen(body, notes, self.product.name))
+
+    def action_sent(self) -> None:
+        log = sent_log.as_json(self.where.state_dir)
+        count = len(log["batches"])
+        notes = [f"{count} batch(es) sent from this machine, newest first (kept 30 days)"]
+        self.app.push_screen(
+            PayloadScreen(
+                log, notes, self.product.name, title="What was sent", source="telemetry log"
+            )
+        )
+
+    def action_forget(self) -> None:
+        """Turn off and ask the collector to delete what was sent (one request)."""
+        try:
+            sentence, _ = forget.run(self.where, self.product, self.env)
+        except DoorstepError as exc:
+            self._changed(f"Not saved: {exc}")
+            return
+        self._changed(f"Saved: off, and the install id deleted; {sentence}.")
 
     def action_quit(self) -> None:
         self.app.exit(0)

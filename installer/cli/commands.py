@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from doorstep.onboarding.wizard import Answer, Wizard
 
 NAMES = ("telemetry", "settings", "setup", "uninstall")
-TELEMETRY_ACTIONS = ("status", "enable", "disable", "preview", "reset-id")
+TELEMETRY_ACTIONS = ("status", "enable", "disable", "preview", "reset-id", "log")
 
 
 def _telemetry_flags(parser: argparse.ArgumentParser) -> None:
@@ -97,10 +97,19 @@ def _add(subparsers: Any, product: Union[str, Product]) -> dict[str, argparse.Ar
     status = actions.add_parser("status", help="what is decided, why, and where files live")
     status.add_argument("--json", action="store_true", help="print a stable JSON object")
     actions.add_parser("enable", help="share anonymous usage data (mints a new install id)")
-    actions.add_parser("disable", help="stop sharing; deletes the install id and waiting events")
+    disable = actions.add_parser(
+        "disable", help="stop sharing; deletes the install id and waiting events"
+    )
+    disable.add_argument(
+        "--forget",
+        action="store_true",
+        help="also ask the collector to delete this install's events (one request)",
+    )
     preview = actions.add_parser("preview", help="print the exact body the next send would carry")
     preview.add_argument("--pretty", action="store_true", help="indent the JSON for reading")
     actions.add_parser("reset-id", help="replace the install id with a new random one")
+    log = actions.add_parser("log", help="every batch sent from this machine, newest first")
+    log.add_argument("--json", action="store_true", help="print a stable JSON object")
     added["telemetry"] = telemetry
 
     settings = subparsers.add_parser(
@@ -191,11 +200,28 @@ def _telemetry(args: argparse.Namespace, product: Product) -> int:
     where = paths.for_product(product)
     action = args.telemetry_action
     if action is None:
-        raise UsageError("telemetry needs an action: status, enable, disable, preview, reset-id")
+        raise UsageError(f"telemetry needs an action: {', '.join(TELEMETRY_ACTIONS)}")
     if action == "status":
         report = status_module.gather(product, where, os.environ)
         _warn(product, report.decision.warnings)
         _print(status_module.render_json(report) if args.json else report.to_text())
+        return EXIT_OK
+    if action == "disable" and getattr(args, "forget", False):
+        from doorstep.delivery import forget
+
+        sentence, _ = forget.run(where, product, os.environ)
+        deleted = "the install id, waiting events and the log of what was sent were deleted"
+        _print(f"Telemetry is now off; {deleted}; {sentence}.")
+        return EXIT_OK
+    if action == "log":
+        import json
+
+        from doorstep.delivery import sent_log
+
+        if args.json:
+            _print(json.dumps(sent_log.as_json(where.state_dir), indent=2, sort_keys=True))
+        else:
+            _print(sent_log.as_text(where.state_dir, product.name))
         return EXIT_OK
     if action in ("enable", "disable"):
         from doorstep.consent import decision as consent

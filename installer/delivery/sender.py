@@ -209,11 +209,24 @@ def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
             if not outcome.answered:
                 ok = False
                 unsent.extend(Entry(envelope, event) for event in events)
+            else:
+                _log_sent(spool, decision.endpoint or "", outcome.status or 0, data)
         if unsent:
             spool.give_back(claim, unsent)
         else:
             spool.release(claim)
     return ok
+
+
+def _log_sent(spool: Spool, endpoint: str, status: int, data: bytes) -> None:
+    # The local copy of what left: a full disk costs the copy, never the next batch.
+    from doorstep.consent import record as consent_record
+    from doorstep.delivery import sent_log
+
+    try:
+        sent_log.append(spool.folder, consent_record.today(), endpoint, status, data)
+    except (OSError, ValueError):
+        pass
 
 
 def _expire(signum: int, frame: object) -> None:

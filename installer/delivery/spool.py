@@ -33,6 +33,7 @@ STALE_CLAIM_SECONDS = 120
 _CLAIM_SUFFIX = ".claim"
 _LOCK_ATTEMPTS = 16
 SENDER_LOCK = "spool.sender"  # the running sender's lock (doorstep.delivery.sender)
+SENT_LOG = "sent.jsonl"  # the local copy of what was sent (doorstep.delivery.sent_log)
 USAGE_FILE = "usage.json"  # the day's usage counts (doorstep.delivery.usage), also waiting
 
 
@@ -224,7 +225,8 @@ class Spool:
             return
         with self._locked():
             claims = self.folder.glob(f"{self.path.name}.*{_CLAIM_SUFFIX}")
-            for path in [self.path, *claims, self.folder / USAGE_FILE, self.folder / SENDER_LOCK]:
+            extra = (USAGE_FILE, SENDER_LOCK, SENT_LOG)
+            for path in [self.path, *claims, *(self.folder / name for name in extra)]:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
             with contextlib.suppress(FileNotFoundError):

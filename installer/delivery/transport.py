@@ -49,4 +49,15 @@ def post(url: str, data: bytes, timeout: float) -> Outcome:
     return Outcome(response.status_code)
 
 
-__all__ = ["Outcome", "post"]
+def delete(url: str, timeout: float) -> Outcome:
+    """DELETE ``url`` within ``timeout`` seconds, once (no retry); never raises."""
+    try:
+        httpx = _httpx()
+        with httpx.Client(timeout=timeout, trust_env=True, follow_redirects=False) as client:
+            response = client.delete(url)
+    except Exception:
+        return Outcome(None)
+    return Outcome(response.status_code)
+
+
+__all__ = ["Outcome", "delete", "post"]

@@ -109,6 +109,7 @@ def start(mode: str = "ok", status: int = 204, delay: float = 0.0) -> Capture:
         do_POST = _handle
         do_GET = _handle
         do_PUT = _handle
+        do_DELETE = _handle
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
