@@ -232,3 +232,40 @@ def test_without_a_terminal_it_says_so_in_one_line() -> None:
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "settings needs a terminal" in result.stderr
     assert "\x1b[" not in result.stdout + result.stderr
+
+
+def test_what_was_sent_opens_the_local_log() -> None:
+    from doorstep.delivery import sent_log
+
+    write_record()
+    state = paths.for_product().state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    body = b'{"envelope":{},"events":[{"name":"install_started"}],"schema_version":1}'
+    sent_log.append(state, "2026-11-22", "https://c.example/v1/events", 204, body)
+    seen: list[Any] = []
+
+    async def look(pilot: Pilot) -> None:
+        seen.append((type(pilot.app.screen), screen_text(pilot.app)))
+
+    drive("l", look, "escape", look, "q")
+
+    assert seen[0][0] is PayloadScreen
+    assert "What was sent" in seen[0][1] and "install_started" in seen[0][1]
+    assert "telemetry log" in seen[0][1]
+    assert seen[1][0] is not PayloadScreen
+
+
+def test_forget_turns_off_and_asks_for_one_deletion(capture: Any, endpoint: str) -> None:
+    write_record()
+    seen: list[str] = []
+
+    async def look(pilot: Pilot) -> None:
+        seen.append(screen_text(pilot.app))
+
+    drive("f", look, "q")
+
+    record = saved()
+    assert record is not None and record.enabled is False
+    assert "asked to delete this install's events" in seen[0]
+    (request,) = capture.requests
+    assert (request.method, request.path) == ("DELETE", f"/v1/installs/{INSTALL_ID}")
