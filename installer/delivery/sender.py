@@ -178,11 +178,12 @@ def _sendable(flag: Optional[bool]) -> Callable[[Entry], bool]:
     return lambda entry: entry.envelope.get("install_id") == current
 
 
-def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> bool:
-    """One round: claim, send, give back what failed. False when there is nothing left to do."""
+def send_once(spool: Spool, flag: Optional[bool], deadline: float) -> Optional[bool]:
+    """One round: claim, send, give back what failed. True when all went, False when
+    something could not go (or may not), None when there was nothing to send."""
     claims = spool.claim()
     if not claims:
-        return False
+        return None
     decision = _decision(flag)
     if not decision.sends:
         for claim in claims:  # consent was withdrawn (or never real): nothing leaves
@@ -253,21 +254,38 @@ def _post_within(url: str, data: bytes, deadline: float) -> transport.Outcome:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def run(flag: Optional[bool] = None, budget: float = TOTAL_SECONDS) -> bool:
+def run(
+    flag: Optional[bool] = None, budget: float = TOTAL_SECONDS, lock: Optional[int] = None
+) -> bool:
     """A few rounds of sending within ``budget`` seconds; True when nothing is left waiting.
 
     The detached sender's whole life, and also the foreground send of the two moments
     that cannot leave it to a detached one (uninstall, a failed fresh install): the
     alarm is armed only around each post, so it never interrupts the spool.
+
+    ``lock`` is the held sender lock: it is let go only under the spool's lock, once
+    the spool is empty, so an event spooled by a command that found this sender busy
+    (and so started none) is always sent by this one.
     """
     deadline = time.monotonic() + budget
     armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGALRM, _expire) if armed else None
     spool = Spool(paths.for_product().state_dir)
     try:
-        for _ in range(ROUNDS):
-            if not send_once(spool, flag, deadline):
-                break
+        while True:
+            last: Optional[bool] = True
+            for _ in range(ROUNDS):
+                last = send_once(spool, flag, deadline)
+                if not last:
+                    break
+            if lock is None or last is False:
+                break  # a failure: what is left waits for the next command's sender
+            with spool.locked():
+                waiting = spool.path.exists() and spool.path.stat().st_size > 0
+                if not waiting or deadline - time.monotonic() < _MIN_POST_SECONDS:
+                    os.close(lock)
+                    lock = None
+                    break
     except OSError:
         pass  # what was not sent is still in a claim; a later sender adopts it
     finally:
@@ -288,9 +306,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         if "--product-file" in args[:-1]:
             product.activate(product.from_file(args[args.index("--product-file") + 1]))
-        if "--lock-fd" not in args[:-1] and _take_lock(paths.for_product().state_dir) is None:
-            return 0  # started by hand while another sender runs: that one does the work
-        run(flag)
+        if "--lock-fd" in args[:-1]:
+            lock: Optional[int] = int(args[args.index("--lock-fd") + 1])
+        else:
+            lock = _take_lock(paths.for_product().state_dir)
+            if lock is None:
+                return 0  # started by hand while another sender runs: that one does the work
+        run(flag, lock=lock)
         return 0
     except Exception:
         return 0  # a sender never complains: telemetry must not cost the user anything

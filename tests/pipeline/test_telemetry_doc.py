@@ -62,7 +62,8 @@ def test_off_switches_consent_order_bounds_and_retention_are_documented() -> Non
         "DOORSTEP_TELEMETRY_ENDPOINT",
     ):
         assert switch in text
-    assert "## How the decision is made" in text and "5. The product's policy" in text
+    assert "## How the decision is made" in text and "6. The product's policy" in text
+    assert "2. The machine policy" in text
     the_schema = schema.current()
     assert f"keeps events for {the_schema.retention_days} days. {the_schema.retention_why}" in text
     assert f"at most {telemetry.BUFFER_LIMIT}" in text
