@@ -10,7 +10,8 @@ each its own process under the same uvicorn configuration, get the same load in 
 
 - bare: reads the body and answers 204 (the cost of uvicorn and HTTP alone);
 - validate: also runs ``doorstep.events.wire.parse`` (the cost of the schema and the fence);
-- collector: ``doorstep collector serve`` itself (validate, rate-limit, store, answer).
+- collector: ``doorstep collector serve`` itself (validate, rate-limit, store, answer),
+  with the global ingest budget and the size cap off (they would measure themselves).
 
 Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, and the
 database's bytes per million events (after a checkpoint, WAL included).
@@ -233,6 +234,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                 "--db",
                 str(db),
                 "--port",
+                "0",
+                "--max-events-per-second",
+                "0",
+                "--max-db-mb",
                 "0",
             ],
         }

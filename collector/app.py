@@ -6,7 +6,10 @@ product's events and drops every other product's, as it drops any unknown event.
 
 Answers: 204 stored (or nothing left to store); 400 not the wire format; 404 another
 path; 405 another method; 413 over ``wire.MAX_BODY_BYTES``; 415 not JSON; 429 over the
-install id's rate; 503 the database is busy or failing. Bad input never gets a 500.
+install id's rate or over the global ingest budget (``budget``); 503 the database is
+busy, failing or at its size cap (past 90% of the cap, for an install not heard from
+before). Each 429 and 503 says when to try again (``Retry-After``). Bad input never
+gets a 500.
 
 The client's address (``scope["client"]``) is never read, so it cannot be stored,
 logged or forwarded. Events dated before the retention window or after tomorrow (UTC)
@@ -22,10 +25,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Optional
 
 from doorstep.collector import days
+from doorstep.collector.budget import Budget
 from doorstep.collector.forward import Forwarder
 from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import StoreError
-from doorstep.collector.writer import Busy, Writer
+from doorstep.collector.writer import Busy, Full, Writer
 from doorstep.events import schema, wire
 
 PATH = "/v1/events"
@@ -36,6 +40,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("collector")
+
+
+_FULL = "the collector's database is full; try later"
+_FULL_WAIT = ((b"retry-after", b"3600"),)  # pruning runs once a day; no point trying sooner
 
 
 class _Refused(Exception):
@@ -57,9 +65,11 @@ class App:
         retention_days: Optional[int] = None,
         today: Callable[[], str] = days.today,
         the_schema: Optional[schema.Schema] = None,
+        budget: Optional[Budget] = None,
     ) -> None:
         self.writer = writer
         self.limiter = limiter
+        self.budget = budget  # None: no global budget
         self.forwarder = forwarder
         # Fixed once here, so no request ever depends on which product is current.
         self.schema = the_schema if the_schema is not None else schema.current()
@@ -112,16 +122,36 @@ class App:
         if not body["events"]:
             return
         install_id = body["envelope"]["install_id"]
+        # Checked before any tokens are spent on a batch that cannot be kept. The last
+        # tenth of the cap is for installs already heard from (the budget knows them).
+        budget = self.budget
+        if self.writer.full or (
+            self.writer.nearly_full and budget is not None and not budget.knows(install_id)
+        ):
+            raise _Refused(503, _FULL, _FULL_WAIT)
         cost = min(len(body["events"]), int(self.limiter.burst))
         if not self.limiter.allow(install_id, cost):
             wait = str(self.limiter.retry_after(install_id, cost)).encode()
             raise _Refused(429, "too many events from this install", ((b"retry-after", wait),))
+        if self.budget is not None:
+            later = self.budget.take(install_id, len(body["events"]))
+            if later is not None:
+                self.limiter.refund(install_id, cost)
+                raise _Refused(
+                    429,
+                    "the collector is taking in too many events; try later",
+                    ((b"retry-after", str(later).encode()),),
+                )
         try:
             await self.writer.submit(body)
         except Busy:
             raise _Refused(503, "busy; try later", ((b"retry-after", b"1"),)) from None
+        except Full:
+            raise _Refused(503, _FULL, _FULL_WAIT) from None
         except StoreError:
             raise _Refused(503, "storage unavailable; try later") from None
+        if self.budget is not None:
+            self.budget.remember(install_id)
         if self.forwarder is not None:
             self.forwarder.offer(body)
 
@@ -183,13 +213,14 @@ def build(
     retention_days: Optional[int] = None,
     today: Callable[[], str] = days.today,
     the_schema: Optional[schema.Schema] = None,
+    budget: Optional[Budget] = None,
 ) -> App:
     """The ingest app over a started ``writer`` (and optionally a started ``forwarder``).
 
     It validates every body with ``the_schema`` (default: the current product's, read
-    once, now).
+    once, now), and keeps to the global ``budget`` when one is given.
     """
-    return App(writer, limiter or Limiter(), forwarder, retention_days, today, the_schema)
+    return App(writer, limiter or Limiter(), forwarder, retention_days, today, the_schema, budget)
 
 
 __all__ = ["PATH", "App", "build"]

@@ -32,6 +32,8 @@ def default_db(product: Product) -> Path:
 
 
 def _parser(product: Product) -> argparse.ArgumentParser:
+    from doorstep.collector import budget, server  # the defaults (neither imports uvicorn)
+
     name = f"{product.name} collector"
     parser = Parser(
         prog=name,
@@ -46,13 +48,31 @@ def _parser(product: Product) -> argparse.ArgumentParser:
     )
     product_help = f"an installed product whose schema and events to use (default: {product.name})"
 
-    serve = commands.add_parser("serve", help="accept events at POST /v1/events")
+    serve = commands.add_parser(
+        "serve",
+        help="accept events at POST /v1/events",
+        description=(
+            "Accept events at POST /v1/events and store them in SQLite. Limits that keep "
+            "it serving on the internet: a request must arrive whole within "
+            f"{server.REQUEST_TIMEOUT:g} s of connecting (or of the previous answer); a "
+            f"connection idle after an answer is closed after {server.KEEP_ALIVE:g} s; past "
+            "--max-connections the connection that has waited longest for a request is "
+            "closed to make room; past --max-events-per-second requests are answered 429, "
+            "and 503 once the database reaches --max-db-mb. The database is made, or "
+            "tightened, to mode 0600; a symbolic link is refused."
+        ),
+    )
     serve.add_argument("--product", metavar="NAME", help=product_help)
     serve.add_argument("--db", type=Path, help=db_help)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8787, help="port to listen on; 0 picks one")
     serve.add_argument(
-        "--forward-posthog", metavar="URL", help="also send accepted events to PostHog's batch API"
+        "--forward-posthog",
+        metavar="URL",
+        help=(
+            "also send accepted events to PostHog's batch API, in batches every hour or so "
+            "(at random, so PostHog does not learn when events arrive)"
+        ),
     )
     serve.add_argument(
         "--posthog-key",
@@ -60,6 +80,38 @@ def _parser(product: Product) -> argparse.ArgumentParser:
         help=(
             "the PostHog project key (or set the product's <PREFIX>_POSTHOG_KEY; "
             f"{product.env('POSTHOG_KEY')} for {product.name})"
+        ),
+    )
+    serve.add_argument(
+        "--max-events-per-second",
+        metavar="N",
+        type=float,
+        default=budget.EVENTS_PER_SECOND,
+        help=(
+            "the global ingest budget over all install ids; installs already heard from "
+            f"come first, new ones get the rest; 0 for none "
+            f"(default: {budget.EVENTS_PER_SECOND:g})"
+        ),
+    )
+    serve.add_argument(
+        "--max-db-mb",
+        metavar="MB",
+        type=float,
+        default=server.MAX_DB_MB,
+        help=(
+            "the database's size cap: past 90%% of it only installs already heard from "
+            "are stored, past it none, until pruning makes room; "
+            f"0 for none (default: {server.MAX_DB_MB:g})"
+        ),
+    )
+    serve.add_argument(
+        "--max-connections",
+        metavar="N",
+        type=int,
+        default=server.MAX_CONNECTIONS,
+        help=(
+            "connections open at once; past it the longest-idle one is closed "
+            f"(default: {server.MAX_CONNECTIONS}, lowered to fit the open-files limit)"
         ),
     )
 
@@ -123,6 +175,14 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
+    for flag, value in (
+        ("--max-events-per-second", args.max_events_per_second),
+        ("--max-db-mb", args.max_db_mb),
+    ):
+        if not 0 <= value < float("inf"):
+            raise UsageError(f"{flag} must be a number, at least 0 (0 for no limit)")
+    if not 1 <= args.max_connections <= 1_000_000:
+        raise UsageError("--max-connections must be between 1 and 1000000")
     key = args.posthog_key or os.environ.get(product.env("POSTHOG_KEY"), "")
     url: Optional[str] = None
     if args.forward_posthog is not None:
@@ -152,6 +212,9 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
         forward_url=url,
         posthog_key=key or None,
         product=product,
+        max_events_per_second=args.max_events_per_second,
+        max_db_mb=args.max_db_mb,
+        max_connections=args.max_connections,
     )
     return server.serve(settings, sys.stdout, prefix)
 

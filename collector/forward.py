@@ -6,28 +6,34 @@ the event's day at 00:00:00Z (never a time of day), and every event is anonymous
 (``$process_person_profile: false``) with GeoIP off (``$geoip_disable: true``). The
 ``uuid`` is derived from the session id and seq, so PostHog can drop a duplicate.
 
-A request never waits for PostHog: events go into a bounded queue, a thread posts
-them in batches with a timeout, and what does not fit or does not get through is
-counted and dropped (the SQLite database stays the record of truth).
+PostHog is not told when an event arrived: events wait in a bounded queue and a thread
+posts them all at once on a timer, every ``interval`` seconds (an hour by default) plus
+up to half again at random, shuffled, so a batch tells the hour at most and nothing of
+the order within it. A request never waits for PostHog; what does not fit in the
+queue, or does not get through, is counted and dropped (the SQLite database stays the
+record of truth). Closing posts what is queued, within a time limit.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
+import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-QUEUE_LIMIT = 10_000  # events waiting for PostHog; past this they are dropped, not queued
-BATCH = 500  # events per POST
+INTERVAL = 3600.0  # seconds between posts to PostHog, at least; each wait adds up to half
+QUEUE_LIMIT = 100_000  # events waiting for the next post (about 40 MB); past it, dropped
+BATCH = 1000  # events per POST
 TIMEOUT = 10.0  # seconds for one POST, connecting included
 _NAMESPACE = uuid.UUID("6f1c1f0e-4b1a-4d4e-9a51-5d0f4b7c2e10")  # for stable event uuids
 _IDS = ("install_id", "session_id")
+_compact = json.JSONEncoder(separators=(",", ":")).encode
 
 log = logging.getLogger("collector")
 
@@ -39,6 +45,16 @@ def batch_url(url: str) -> Optional[str]:
         return None
     path = parts.path if parts.path not in ("", "/") else "/batch/"
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def shown(url: str) -> str:
+    """``url`` fit to print: a ``user:password@`` and a query string become ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = "***" if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def posthog_events(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,7 +87,7 @@ class Counts:
 
 
 class Forwarder:
-    """A bounded queue of PostHog events and the thread that posts them."""
+    """A bounded queue of PostHog events and the thread that posts them on a timer."""
 
     def __init__(
         self,
@@ -80,12 +96,17 @@ class Forwarder:
         queue_limit: int = QUEUE_LIMIT,
         batch: int = BATCH,
         timeout: float = TIMEOUT,
+        interval: float = INTERVAL,
+        chance: Callable[[], float] = random.random,
     ) -> None:
         self.url = url
         self._key = key
         self._batch = batch
         self._timeout = timeout
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=queue_limit)
+        self.interval = interval
+        self._chance = chance
+        self._limit = queue_limit
+        self._queue: list[bytes] = []  # encoded at once: bytes hold an hour's events, dicts not
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="collector-forward", daemon=True)
         self.counts = Counts()
@@ -98,58 +119,54 @@ class Forwarder:
 
     def offer(self, body: dict[str, Any]) -> None:
         """Queue a stored body's events; never blocks (a full queue drops and counts)."""
-        for event in posthog_events(body):
-            try:
-                self._queue.put_nowait(event)
-            except queue.Full:
-                with self._lock:
-                    self.counts.dropped += 1
+        events = [_compact(event).encode("utf-8") for event in posthog_events(body)]
+        with self._lock:
+            room = max(0, self._limit - len(self._queue))
+            self._queue.extend(events[:room])
+            self.counts.dropped += len(events) - min(room, len(events))
+
+    def next_wait(self) -> float:
+        """Seconds until the next post: the interval and up to half again, at random."""
+        return self.interval * (1.0 + 0.5 * self._chance())
 
     def close(self, timeout: float = 5.0) -> Counts:
         """Post what is queued for at most ``timeout`` more seconds, drop the rest, stop."""
         self._deadline = time.monotonic() + timeout
         self._stop.set()
-        self._thread.join(timeout + self._timeout + 1.0)
+        if self._thread.is_alive():
+            self._thread.join(timeout + self._timeout + 1.0)
+        else:
+            with self._lock:
+                self.counts.dropped += len(self._queue)
+                self._queue.clear()
         return self.counts
 
     def _run(self) -> None:
         import httpx  # deferred: only a collector that forwards loads the HTTP client
 
         with httpx.Client(timeout=self._timeout, trust_env=True, follow_redirects=False) as client:
-            while True:
-                events = self._take()
-                if events:
-                    self._post(client, events)
-                if self._stop.is_set() and (
-                    self._queue.empty() or time.monotonic() >= self._deadline
-                ):
-                    break
-        left = 0
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-            left += 1
+            while not self._stop.wait(self.next_wait()):
+                self._flush(client)
+            self._flush(client)
         with self._lock:
-            self.counts.dropped += left
+            self.counts.dropped += len(self._queue)
+            self._queue.clear()
 
-    def _take(self) -> list[dict[str, Any]]:
-        """The next batch (empty when nothing arrived for a short while)."""
-        try:
-            events = [self._queue.get(timeout=0.2)]
-        except queue.Empty:
-            return []
-        while len(events) < self._batch:
-            try:
-                events.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return events
+    def _flush(self, client: Any) -> None:
+        """Post everything queued, shuffled, in batches (until the deadline when closing)."""
+        with self._lock:
+            events, self._queue = self._queue, []
+        random.shuffle(events)
+        for start in range(0, len(events), self._batch):
+            if time.monotonic() >= self._deadline:
+                with self._lock:
+                    self.counts.dropped += len(events) - start
+                return
+            self._post(client, events[start : start + self._batch])
 
-    def _post(self, client: Any, events: list[dict[str, Any]]) -> None:
-        payload = {"api_key": self._key, "historical_migration": False, "batch": events}
-        data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    def _post(self, client: Any, events: list[bytes]) -> None:
+        head = _compact({"api_key": self._key, "historical_migration": False})[:-1]
+        data = head.encode("utf-8") + b',"batch":[' + b",".join(events) + b"]}"
         try:
             response = client.post(
                 self.url, content=data, headers={"Content-Type": "application/json"}
@@ -172,4 +189,14 @@ class Forwarder:
         self._failing = not ok
 
 
-__all__ = ["BATCH", "QUEUE_LIMIT", "TIMEOUT", "Counts", "Forwarder", "batch_url", "posthog_events"]
+__all__ = [
+    "BATCH",
+    "INTERVAL",
+    "QUEUE_LIMIT",
+    "TIMEOUT",
+    "Counts",
+    "Forwarder",
+    "batch_url",
+    "posthog_events",
+    "shown",
+]

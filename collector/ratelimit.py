@@ -54,6 +54,12 @@ class Limiter:
         buckets[key] = (tokens - cost, now)
         return True
 
+    def refund(self, key: str, cost: int) -> None:
+        """Give back ``cost`` tokens taken by ``allow`` for a batch refused after all."""
+        entry = self._buckets.get(key)
+        if entry is not None:
+            self._buckets[key] = (min(self.burst, entry[0] + cost), entry[1])
+
     def retry_after(self, key: str, cost: int) -> int:
         """Whole seconds until ``cost`` tokens could be there (at least 1)."""
         level = self._buckets.get(key, (self.burst, 0.0))[0]

@@ -7,6 +7,12 @@ Uvicorn is configured so that nothing it prints can carry an address: no access 
 its own start-up line (which names the bind address) silenced in favour of ours
 ("listening on port N"), and every line it still prints scrubbed of anything that looks
 like an address as a second fence.
+
+It also survives the internet (see ``connections`` and ``budget``): a request must
+arrive whole within ``request_timeout`` seconds, an idle connection is closed after
+``keep_alive`` seconds or to make room past ``max_connections``, the soft limit on open
+files is raised to the hard one so that those connections fit, and past the global
+ingest budget or the database's size cap requests are answered 429 or 503.
 """
 
 from __future__ import annotations
@@ -16,24 +22,39 @@ import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional
 
+from doorstep.collector import budget as budget_module
+from doorstep.collector import forward
 from doorstep.collector.app import App, build
+from doorstep.collector.budget import Budget
 from doorstep.collector.forward import Forwarder
 from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import Store
-from doorstep.collector.writer import Writer
+from doorstep.collector.writer import MB, Writer
 from doorstep.events import redact, schema
 from doorstep.foundation import product as product_module
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
 
+if TYPE_CHECKING:
+    from doorstep.collector.connections import Guard
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
+MAX_DB_MB = 1024  # the database's size cap: about ten million events
+MAX_CONNECTIONS = 1024  # open at once; past this the longest-waiting idle one is closed
+REQUEST_TIMEOUT = 10.0  # seconds for a whole request to arrive, head and body
+KEEP_ALIVE = 5.0  # seconds an idle connection is kept open after an answer
+_SPARE_FILES = 64  # open files kept for the database, the forwarder and the rest
+_BACKLOG = 2048  # connections the kernel queues for accepting (and asyncio takes at once)
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _ANY = ("0.0.0.0", "::", "")
+
+log = logging.getLogger("collector")
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,13 @@ class Settings:
     retention_days: int = field(default_factory=lambda: schema.current().retention_days)
     limiter: Optional[Limiter] = None  # default: ratelimit's defaults
     db_wait: float = 5.0  # seconds a write waits for another writer's lock
+    # Events per second over all install ids (budget.py); 0 for no global budget.
+    max_events_per_second: float = budget_module.EVENTS_PER_SECOND
+    max_db_mb: float = MAX_DB_MB  # the database's size cap in MB (2**20 bytes); 0 for none
+    max_connections: int = MAX_CONNECTIONS  # open at once (lowered to fit the open-files limit)
+    request_timeout: float = REQUEST_TIMEOUT  # seconds for a whole request to arrive
+    keep_alive: float = KEEP_ALIVE  # seconds an idle connection stays open after an answer
+    forward_interval: float = forward.INTERVAL  # seconds between posts to PostHog, at least
     # Whose events are accepted: the app validates with this product's schema.
     product: Product = field(default_factory=product_module.current)
 
@@ -60,22 +88,74 @@ class Service:
         store = Store.open(
             settings.db, settings.db_wait
         )  # raises StoreError (one line) before anything starts
-        self.writer = Writer(store, retention_days=settings.retention_days)
+        max_bytes = int(settings.max_db_mb * MB) if settings.max_db_mb > 0 else None
+        self.writer = Writer(store, retention_days=settings.retention_days, max_bytes=max_bytes)
         self.forwarder: Optional[Forwarder] = None
         if settings.forward_url:
-            self.forwarder = Forwarder(settings.forward_url, settings.posthog_key or "")
+            self.forwarder = Forwarder(
+                settings.forward_url,
+                settings.posthog_key or "",
+                interval=settings.forward_interval,
+            )
+        self.budget: Optional[Budget] = None
+        if settings.max_events_per_second > 0:
+            self.budget = Budget(settings.max_events_per_second)
         self.app: App = build(
             self.writer,
             settings.limiter or Limiter(),
             self.forwarder,
             settings.retention_days,
             the_schema=the_schema,
+            budget=self.budget,
         )
+        self.guard: Optional[Guard] = None  # the connections' limits, once a server is made
 
     def start(self) -> None:
         self.writer.start()
         if self.forwarder is not None:
             self.forwarder.start()
+
+    def server(self) -> Any:
+        """The uvicorn server for this service (with its limits); run it on a socket."""
+        from doorstep.collector import connections  # deferred: it imports uvicorn
+
+        settings = self.settings
+        allowed, backlog = settings.max_connections, _BACKLOG
+        files = open_files_limit()
+        if files is not None:
+            # asyncio accepts up to ``backlog`` connections at a time before any of them
+            # can be looked at, so half the files are kept for those and for the rest.
+            allowed = max(1, min(allowed, (files - _SPARE_FILES) // 2))
+            backlog = max(16, min(backlog, (files - _SPARE_FILES) // 8))
+            if allowed < settings.max_connections:
+                log.warning(
+                    "the open-files limit (%d) allows %d connections, not %d; "
+                    "raise it with ulimit -n",
+                    files,
+                    allowed,
+                    settings.max_connections,
+                )
+        self.guard = connections.Guard(allowed, settings.request_timeout)
+        return uvicorn_server(self.app, self.guard, settings.keep_alive, backlog)
+
+    def limits(self) -> str:
+        """The limits in words, for the start-up lines."""
+        settings = self.settings
+        budget = (
+            f"{settings.max_events_per_second:,g} events/s over all installs"
+            if self.budget is not None
+            else "no global ingest budget"
+        )
+        cap = (
+            f"the database up to {settings.max_db_mb:,g} MB"
+            if settings.max_db_mb > 0
+            else "no cap on the database's size"
+        )
+        connections = self.guard.max_connections if self.guard is not None else "?"
+        return (
+            f"limits: {budget}; {cap}; {connections} connections; "
+            f"each request whole within {settings.request_timeout:g} s"
+        )
 
     def stop(self) -> list[str]:
         """Finish queued work; returns the closing summary lines."""
@@ -90,6 +170,13 @@ class Service:
         answers = self.app.answers
         refused = sum(n for status, n in answers.items() if status != 204)
         lines.insert(0, f"stored {self.writer.stored} new events; refused {refused} requests")
+        guard = self.guard
+        if guard is not None and (guard.timed_out or guard.made_room):
+            lines.insert(
+                1,
+                f"closed {guard.timed_out} connections that sent no whole request in time "
+                f"and {guard.made_room} idle ones to make room",
+            )
         return lines
 
 
@@ -124,21 +211,68 @@ def where(host: str) -> str:
     return "the address given by --host"
 
 
-def uvicorn_server(app: Any) -> Any:
-    """A uvicorn server for ``app`` configured as the collector needs (run it on a socket)."""
+def uvicorn_server(
+    app: Any,
+    guard: Optional[Guard] = None,
+    keep_alive: float = KEEP_ALIVE,
+    backlog: int = _BACKLOG,
+) -> Any:
+    """A uvicorn server for ``app`` configured as the collector needs (run it on a socket).
+
+    ``guard`` holds the request deadline and the connection limit (default: the defaults).
+    """
+    import functools
+
     import uvicorn  # deferred: report and prune work without the server installed
 
+    from doorstep.collector import connections
+
+    if guard is None:
+        guard = connections.Guard(MAX_CONNECTIONS, REQUEST_TIMEOUT)
     config = uvicorn.Config(
         app,
+        # h11 with the deadline and the room rule, whichever parsers are installed.
+        http=functools.partial(connections.GuardedH11Protocol, guard=guard),  # type: ignore[arg-type]
+        ws="none",
+        h11_max_incomplete_event_size=connections.MAX_HEAD_BYTES,
         log_config=None,
         access_log=False,
         server_header=False,
         proxy_headers=False,  # addresses from forwarding headers are never wanted either
         lifespan="off",
-        limit_concurrency=1024,  # past this uvicorn answers 503 instead of queueing forever
+        # The guard keeps connections at its limit by closing idle ones; past it, with
+        # every connection busy, uvicorn answers 503 instead of queueing forever.
+        limit_concurrency=guard.max_connections + 1,
+        timeout_keep_alive=keep_alive,  # type: ignore[arg-type]  # a float works (call_later)
         timeout_graceful_shutdown=5,
+        backlog=backlog,  # how many asyncio accepts at once (the queue stays _BACKLOG)
     )
-    return uvicorn.Server(config)
+    return connections.Server(config, queue=_BACKLOG)
+
+
+def open_files_limit() -> Optional[int]:
+    """Raise this process's soft limit on open files to its hard limit; the soft limit now.
+
+    None where there are no such limits (Windows).
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    # An unlimited hard limit: ask for plenty, then for macOS's OPEN_MAX if that is refused.
+    targets = (hard,) if hard != resource.RLIM_INFINITY else (65536, 10240)
+    for target in targets:
+        if target <= soft:
+            break
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+        except (ValueError, OSError):
+            continue
+    return soft
 
 
 class _Scrubbed(logging.Filter):
@@ -153,6 +287,28 @@ class _Scrubbed(logging.Filter):
         return True
 
 
+class _OneLine(logging.Filter):
+    """asyncio's reports (a failed accept when out of files, say) as one line, at most one
+    a minute for each kind: under a flood of connections they would come by the thousand."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        super().__init__()
+        self._every = every
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        first = record.getMessage().splitlines()[0] if record.getMessage() else "asyncio"
+        now = time.monotonic()
+        if now - self._last.get(first, -self._every) < self._every:
+            return False
+        self._last[first] = now
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            first = f"{first} ({type(error).__name__}: {error})"
+        record.msg, record.args, record.exc_info, record.exc_text = first, (), None, None
+        return True
+
+
 def configure_logging(stream: IO[str], prefix: str) -> None:
     """Our lines and uvicorn's warnings to ``stream``, one line each, no access log."""
     handler = logging.StreamHandler(stream)
@@ -164,9 +320,12 @@ def configure_logging(stream: IO[str], prefix: str) -> None:
     scrubbed = logging.StreamHandler(stream)
     scrubbed.setFormatter(logging.Formatter(f"{prefix}: server: %(message)s"))
     scrubbed.addFilter(_Scrubbed())
-    theirs = logging.getLogger("uvicorn")
-    theirs.handlers = [scrubbed]
-    theirs.propagate = False
+    for name in ("uvicorn", "asyncio"):  # asyncio reports failed accepts and callbacks
+        theirs = logging.getLogger(name)
+        theirs.handlers = [scrubbed]
+        theirs.propagate = False
+    loop_reports = logging.getLogger("asyncio")
+    loop_reports.filters = [_OneLine()]
     # INFO would include "Uvicorn running on http://<host>:<port>".
     for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -187,13 +346,14 @@ def serve(settings: Settings, out: IO[str], prefix: str) -> int:
         raise
     port = sock.getsockname()[1]
     service.start()
-    server = uvicorn_server(service.app)
+    server = service.server()
     out.write(
         f"{prefix}: listening on port {port} ({where(settings.host)}); POST /v1/events "
         f"({settings.product.display_name}'s schema); database {settings.db}; Ctrl-C stops\n"
     )
+    out.write(f"{prefix}: {service.limits()}\n")
     if service.forwarder is not None:
-        out.write(f"{prefix}: forwarding accepted events to PostHog at {service.forwarder.url}\n")
+        out.write(f"{prefix}: {forwarding(service.forwarder)}\n")
     out.flush()
     # uvicorn re-raises the signal that stopped it once it has restored the previous
     # handlers; with these in place that is a no-op and the summary below still runs.
@@ -208,6 +368,16 @@ def serve(settings: Settings, out: IO[str], prefix: str) -> int:
             out.write(f"{prefix}: {line}\n")
         out.flush()
     return 0
+
+
+def forwarding(forwarder: Forwarder) -> str:
+    """The start-up line about forwarding: the URL with any password hidden, and how often."""
+    hourly = forwarder.interval >= 3600
+    low, unit = (forwarder.interval / 3600, "h") if hourly else (forwarder.interval, "s")
+    return (
+        f"forwarding accepted events to PostHog at {forward.shown(forwarder.url)}, "
+        f"in one batch every {low:g} to {low * 1.5:g} {unit} (at random)"
+    )
 
 
 def _noted(signum: int, frame: object) -> None:
@@ -241,9 +411,13 @@ class Running:
 def start(settings: Settings, timeout: float = 10.0) -> Running:
     """Serve ``settings`` in a daemon thread; returns once the server accepts connections."""
     sock = listen(settings.host, settings.port)
-    service = Service(settings)
+    try:
+        service = Service(settings)
+    except BaseException:
+        sock.close()
+        raise
     service.start()
-    server = uvicorn_server(service.app)
+    server = service.server()
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="collector-server", daemon=True
     )
@@ -267,11 +441,14 @@ def _why(exc: BaseException) -> str:
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "MAX_DB_MB",
     "Running",
     "Service",
     "Settings",
     "configure_logging",
+    "forwarding",
     "listen",
+    "open_files_limit",
     "serve",
     "start",
     "uvicorn_server",

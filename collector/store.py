@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,14 +67,16 @@ class Store:
     def open(cls, path: Path, wait: float = 5.0) -> Store:
         """Open (creating it and its folder if needed) a database for writing.
 
-        ``wait`` is how long a write waits for another process's lock before failing.
+        The file is made, or tightened, to mode 0600: install ids are only pseudonymous,
+        so other users may not read them. A symbolic link is refused (with its SQLite
+        side files): a link left where the database should be would have the collector
+        create or write a file somewhere else. ``wait`` is how long a write waits for
+        another process's lock before failing.
         """
         try:
+            _refuse_links(path)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():
-                # Install ids are only pseudonymous: keep them from other users (WAL and
-                # shm files take the main file's mode).
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            made = _own_file(path)
             connection = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=wait
             )
@@ -81,6 +84,9 @@ class Store:
             raise StoreError(f"cannot open the database {path}: {_why(exc)}") from None
         store = cls(connection, path)
         try:
+            # The name could have been swapped for a link between the checks and the open.
+            if _identity(os.lstat(path)) != made:
+                raise StoreError(f"{path} changed while it was being opened; try again")
             connection.execute("PRAGMA journal_mode=WAL")
             # WAL with synchronous=NORMAL cannot corrupt; a power cut may lose the last
             # commits, the price of not waiting for the disk on every request.
@@ -88,9 +94,14 @@ class Store:
             # Pruned events are overwritten on disk, not merely unlinked from the tree.
             connection.execute("PRAGMA secure_delete=ON")
             store._prepare()
-        except sqlite3.Error as exc:
+            for side in _SIDE_FILES:  # WAL and shm files left by an older, laxer run
+                _tighten(Path(f"{path}{side}"))
+        except (OSError, sqlite3.Error) as exc:
             connection.close()
             raise StoreError(f"cannot use the database {path}: {_why(exc)}") from None
+        except StoreError:
+            connection.close()
+            raise
         return store
 
     @classmethod
@@ -204,11 +215,66 @@ class Store:
         """The earliest event day held, or None for an empty database."""
         return self.rows("SELECT min(day) FROM events")[0][0]
 
+    def size(self) -> int:
+        """Bytes the database's pages hold (free pages, left by pruning, not counted)."""
+        pages = self.rows("PRAGMA page_count")[0][0]
+        free = self.rows("PRAGMA freelist_count")[0][0]
+        return int((pages - free) * self.rows("PRAGMA page_size")[0][0])
+
     def close(self) -> None:
         try:
             self._db.close()
         except sqlite3.Error:
             pass  # closing cannot lose anything a commit has not already kept
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _link(path: str) -> StoreError:
+    return StoreError(f"refusing the database {path}: it is a symbolic link (pass the file itself)")
+
+
+def _refuse_links(path: Path) -> None:
+    for name in (str(path), *(f"{path}{side}" for side in _SIDE_FILES)):
+        if os.path.islink(name):
+            raise _link(name)
+
+
+def _own_file(path: Path) -> tuple[int, int]:
+    """Create ``path`` at 0600 or tighten it to 0600, never through a link; its identity."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if os.path.islink(path):  # O_NOFOLLOW's ELOOP, said in words
+            raise _link(str(path)) from None
+        raise exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+            else:  # Windows before 3.13: only the read-only bit exists there
+                os.chmod(path, 0o600)
+        return _identity(info)
+    finally:
+        os.close(fd)
+
+
+def _tighten(path: Path) -> None:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, 0o600)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return (info.st_dev, info.st_ino)
 
 
 def _why(exc: BaseException) -> str:

@@ -6,6 +6,13 @@ commit and writes it in one transaction: under load, one commit serves hundreds 
 requests; when idle, a request is committed at once. SQLite never runs on the event
 loop, so a slow disk delays answers without stalling the server. The same thread
 prunes past the retention window when the UTC day changes.
+
+With ``max_bytes`` set, the database has a size cap: the writer knows the database's
+size after every commit and prune, and while it is at the cap every request fails with
+``Full`` (the server answers 503) until pruning makes room. The cap is checked before
+each commit, so the database passes it by at most one commit's worth. Past
+``NEARLY_FULL`` of it, ``nearly_full`` tells the app to keep the rest for installs it
+has already stored from, so a flood of fresh install ids cannot fill it all.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from doorstep.collector.store import Store, StoreError
 
 MAX_PENDING = 4096  # queued requests; past this the server answers 503 instead of queueing
 _MAX_PER_COMMIT = 512
+MB = 1024 * 1024
+NEARLY_FULL = 0.9  # of the size cap; past it the app stores only installs it already knows
 _IDLE_SECONDS = 60.0  # how often an idle writer looks at the calendar for pruning
 
 log = logging.getLogger("collector")
@@ -33,6 +42,10 @@ class Busy(Exception):
     """Too many requests are waiting for the disk; the caller answers 503."""
 
 
+class Full(Exception):
+    """The database is at its size cap; the caller answers 503."""
+
+
 class Writer:
     """Owns ``store`` from ``start()`` until ``close()``."""
 
@@ -42,6 +55,7 @@ class Writer:
         retention_days: Optional[int] = None,
         today: Callable[[], str] = days.today,
         max_pending: int = MAX_PENDING,
+        max_bytes: Optional[int] = None,
     ) -> None:
         self.store = store
         self.retention_days = retention_days
@@ -53,10 +67,24 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
         self._pruned_on = ""
         self.stored = 0  # events newly stored since start (duplicates not counted)
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes, as of the last commit or prune (written by the thread only)
+        self.refused_full = 0  # requests failed because the database was at its cap
 
     def start(self) -> None:
+        self._measure()
         self._prune_if_due()
         self._thread.start()
+
+    @property
+    def full(self) -> bool:
+        """True while the database is at its size cap (as of the last commit or prune)."""
+        return self.max_bytes is not None and self.size >= self.max_bytes
+
+    @property
+    def nearly_full(self) -> bool:
+        """True past ``NEARLY_FULL`` of the cap: the rest is kept for installs already known."""
+        return self.max_bytes is not None and self.size >= self.max_bytes * NEARLY_FULL
 
     async def submit(self, body: dict[str, Any]) -> None:
         """Wait until ``body`` is committed; raises Busy or StoreError."""
@@ -105,7 +133,12 @@ class Writer:
     def _commit(self, items: list[_Item]) -> None:
         error: Optional[BaseException] = None
         try:
-            self.stored += self.store.insert([body for body, _, _ in items])
+            if self.full:
+                error = Full()
+                self.refused_full += len(items)
+            else:
+                self.stored += self.store.insert([body for body, _, _ in items])
+                self._measure()
         except StoreError as exc:
             log.error("%s", exc)
             error = exc
@@ -135,12 +168,39 @@ class Writer:
         except StoreError as exc:
             log.error("%s", exc)
             return
+        self._measure()
         if pruned.events:
             log.info(
                 "retention: deleted %d events older than %d days",
                 pruned.events,
                 self.retention_days,
             )
+
+    def _measure(self) -> None:
+        was = (self.nearly_full, self.full)
+        try:
+            self.size = self.store.size()
+        except StoreError as exc:
+            log.error("%s", exc)
+            return
+        now = (self.nearly_full, self.full)
+        if now == was:
+            return
+        held = f"the database holds {self.size / MB:.1f} MB"
+        if self.full:
+            log.warning(
+                "%s, its size cap: new events are refused (503) until pruning makes room "
+                "or the cap (--max-db-mb) is raised",
+                held,
+            )
+        elif self.nearly_full:
+            log.warning(
+                "%s, %d%% of its size cap: only installs already heard from are stored",
+                held,
+                round(NEARLY_FULL * 100),
+            )
+        else:
+            log.info("%s, below its size cap again: events from every install are stored", held)
 
 
 def _settle(futures: list[asyncio.Future], error: Optional[BaseException]) -> None:
@@ -153,4 +213,4 @@ def _settle(futures: list[asyncio.Future], error: Optional[BaseException]) -> No
             future.set_exception(error)
 
 
-__all__ = ["MAX_PENDING", "Busy", "Writer"]
+__all__ = ["MAX_PENDING", "MB", "NEARLY_FULL", "Busy", "Full", "Writer"]

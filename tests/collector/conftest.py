@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,9 +139,16 @@ class Process:
 
 
 def start_process(
-    tmp_path: Path, db: Path, *extra: str, env: Optional[dict[str, str]] = None
+    tmp_path: Path,
+    db: Path,
+    *extra: str,
+    env: Optional[dict[str, str]] = None,
+    preexec: Optional[Callable[[], None]] = None,
 ) -> Process:
-    """``python -m doorstep collector serve --db DB --port 0 EXTRA``, once it listens."""
+    """``python -m doorstep collector serve --db DB --port 0 EXTRA``, once it listens.
+
+    ``preexec`` runs in the child before it starts (to lower a resource limit, say).
+    """
     out, err = tmp_path / "serve.out", tmp_path / "serve.err"
     argv = [sys.executable, "-m", "doorstep", "collector", "serve", "--db", str(db)]
     argv += ["--port", "0", *extra]
@@ -152,6 +159,7 @@ def start_process(
             stdout=stdout,
             stderr=stderr,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
