@@ -41,9 +41,14 @@ Options:
       --from SOURCE     what to install: a requirement, a local path, a wheel or a URL
                         (default: '$PRODUCT_PACKAGE' from the package index, or the
                         checkout this script is in)
+      --sha256 HEX      install the wheel or sdist given with --from only if its SHA-256
+                        is HEX (a URL's #sha256=HEX fragment does the same)
       --version V       install release V of '$PRODUCT_PACKAGE' from the package index
       --bin-dir DIR     link the command into DIR (default: ~/.local/bin)
       --no-modify-path  leave your shell start-up files alone
+      --allow-other-owner
+                        install even though HOME belongs to another user (as root, say):
+                        the files made there will not be theirs
   -q, --quiet           print only errors
   -h, --help            show this help
 
@@ -96,6 +101,8 @@ init_state() {
     opt_from=""
     opt_version=""
     opt_bin_dir=""
+    opt_sha256=""
+    opt_other_owner=0
     no_modify_path=0
     current_stage=preflight
     stage_times=""
@@ -116,6 +123,9 @@ init_state() {
     python=""
     python_pip=0
     path_state=""
+    source_from_env=0
+    expected_sha256=""
+    verify_dir=""
 }
 
 parse_args() {
@@ -128,19 +138,22 @@ parse_args() {
                 opt_flag=$1
                 ;;
             --inline) opt_inline=1 ;;
-            --from | --version | --bin-dir)
+            --from | --version | --bin-dir | --sha256)
                 case "${2:-}" in "" | -*) usage_error "$1 needs a value" ;; esac
                 case "$1" in
                     --from) opt_from=$2 ;;
                     --version) opt_version=$2 ;;
                     --bin-dir) opt_bin_dir=$2 ;;
+                    --sha256) opt_sha256=$2 ;;
                 esac
                 shift
                 ;;
             --from=*) opt_from=${1#--from=} ;;
             --version=*) opt_version=${1#--version=} ;;
             --bin-dir=*) opt_bin_dir=${1#--bin-dir=} ;;
+            --sha256=*) opt_sha256=${1#--sha256=} ;;
             --no-modify-path) no_modify_path=1 ;;
+            --allow-other-owner) opt_other_owner=1 ;;
             -q | --quiet) quiet=1 ;;
             -h | --help)
                 usage
@@ -154,10 +167,14 @@ parse_args() {
 
 # When this script is a file inside a checkout of the product (a folder with a
 # pyproject.toml and a product file of the same name), that checkout is the default
-# source and its product file wins. Piped, $0 is the shell: no checkout.
+# source and its product file wins. Piped, $0 is the shell (sh, or a path to it), which
+# may well be a file in the current folder too: only this script itself counts.
 find_checkout() {
     checkout=""
-    [ -f "$0" ] || return 0
+    case "${0##*/}" in
+        sh | -sh | dash | bash | -bash | ash | busybox | ksh | mksh | zsh | yash | posh) return 0 ;;
+    esac
+    is_this_script "$0" || return 0
     case "$0" in
         */*) fc_dir=${0%/*} ;;
         *) fc_dir=. ;;
@@ -176,6 +193,14 @@ find_checkout() {
         PRODUCT_COMMAND=${rp_command:-$rp_name}
         return 0
     done
+}
+
+# Whether the file $1 is this installer: it defines the functions only this script has.
+is_this_script() {
+    [ -f "$1" ] && [ -r "$1" ] || return 1
+    check_cmd grep || return 1
+    grep -q -x -F -e 'find_checkout() {' "$1" 2>/dev/null &&
+        grep -q -x -F -e 'is_this_script() {' "$1" 2>/dev/null
 }
 
 # The text values of a product file's [product] table (in the first format, its
@@ -265,14 +290,71 @@ locate() {
         \~) bin_dir=$HOME ;;
         \~/*) bin_dir="$HOME/${bin_dir#\~/}" ;;
         /*) ;;
-        *) bin_dir="$(pwd)/$bin_dir" ;;
+        *)
+            lc_here=${PWD:-}
+            case "$lc_here" in /*) ;; *) lc_here=$(pwd) ;; esac
+            bin_dir="$lc_here/$bin_dir"
+            ;;
     esac
     link="$bin_dir/$PRODUCT_COMMAND"
 }
 
+# Refuses, before anything is written, the folders that cannot be installed into safely.
+check_paths() {
+    # Every control character; a newline in a folder's name would end a line of the PATH
+    # block, and the rest of the name would run in every new shell.
+    cp_control=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177')
+    no_control HOME "$HOME"
+    no_control --bin-dir "$bin_dir"
+    no_control XDG_DATA_HOME "$data_dir"
+    no_control XDG_CACHE_HOME "$cache_dir"
+    no_control XDG_CONFIG_HOME "${XDG_CONFIG_HOME:-}"
+    no_control XDG_STATE_HOME "${XDG_STATE_HOME:-}"
+    no_control ZDOTDIR "${ZDOTDIR:-}"
+    launcher_safe
+    if [ -d "$HOME" ] && [ ! -O "$HOME" ] && [ "$opt_other_owner" = 0 ]; then
+        usage_error "your HOME ($HOME) belongs to another user, who could not change or remove what this puts there; run it as that user, or add --allow-other-owner if this is what you want"
+    fi
+}
+
+no_control() {
+    # The list is made of control characters only, none of them special in a pattern.
+    case "$2" in
+        *[$cp_control]*)
+            usage_error "$1 holds a control character (a newline, a tab, ...) in a folder name, which cannot go into a shell start-up file; choose a folder without one"
+            ;;
+    esac
+}
+
+# pip starts a command through /bin/sh when the environment's path holds a space or is
+# too long for a #! line, and that shell reads the path in double quotes (or none): a $,
+# a backquote or a quote there would run as code on every call of the command.
+launcher_safe() {
+    ls_python="$venv/bin/python3.NN"
+    if check_cmd wc; then
+        ls_length=$(printf '%s' "$ls_python" | wc -c)
+        ls_length=$((ls_length + 0))
+    else
+        ls_length=${#ls_python}
+    fi
+    ls_limit=124
+    [ "$(uname -s 2>/dev/null)" = Darwin ] && ls_limit=509
+    case "$venv" in
+        *" "*) case "$venv" in *[\$\`\\\"]*) ls_bad=1 ;; *) ls_bad=0 ;; esac ;;
+        *) ls_bad=0 ;;
+    esac
+    if [ "$ls_bad" = 0 ] && [ "$ls_length" -gt "$ls_limit" ]; then
+        case "$venv" in *[\$\`\\\"\'\|\&\;\<\>\(\)\*\?\[\]\#\~\{\}\!]*) ls_bad=1 ;; esac
+    fi
+    [ "$ls_bad" = 0 ] || usage_error "the environment would live in $venv, and with that name the command pip makes would run part of it as shell code every time; set HOME (or XDG_DATA_HOME) to a folder without \$, \`, \\ or \""
+}
+
 choose_source() {
     source=$opt_from
-    [ -n "$source" ] || source=$(env_value INSTALL_SOURCE)
+    if [ -z "$source" ]; then
+        source=$(env_value INSTALL_SOURCE)
+        [ -z "$source" ] || source_from_env=1
+    fi
     if [ -n "$source" ] && [ -n "$opt_version" ]; then
         usage_error "--version picks a release from the package index; drop it when using --from"
     fi
@@ -285,8 +367,63 @@ choose_source() {
     fi
     case "$source" in
         \~/*) source="$HOME/${source#\~/}" ;;
-        -*) usage_error "the source '$source' looks like an option; give a requirement, path, wheel or URL" ;;
+        -*) usage_error "the source '$(redacted "$source")' looks like an option; give a requirement, path, wheel or URL" ;;
     esac
+    source_label=$(redacted "$source")
+    receipt_source=$source_label
+    choose_sha256
+    case "$source" in
+        *[Hh][Tt][Tt][Pp]://*)
+            warn "$source_label is fetched over plain http, so anyone on the way can change what is installed; use https (or --sha256)"
+            ;;
+    esac
+}
+
+# The hash to check: --sha256, or the #sha256= fragment of the source (pip's way).
+choose_sha256() {
+    cs_fragment=""
+    case "$source" in
+        *"#sha256="*) cs_fragment=${source##*#sha256=} ;;
+    esac
+    expected_sha256=$(printf '%s' "${opt_sha256:-$cs_fragment}" | tr 'A-F' 'a-f')
+    [ -n "$expected_sha256" ] || return 0
+    case "$expected_sha256" in
+        *[!0-9a-f]*) usage_error "a SHA-256 is 64 hexadecimal digits, not '$expected_sha256'" ;;
+    esac
+    [ "${#expected_sha256}" = 64 ] || usage_error "a SHA-256 is 64 hexadecimal digits, not '$expected_sha256'"
+    if [ -n "$opt_sha256" ] && [ -n "$cs_fragment" ]; then
+        [ "$(printf '%s' "$cs_fragment" | tr 'A-F' 'a-f')" = "$expected_sha256" ] ||
+            usage_error "--sha256 and the #sha256= of the source differ; give one"
+    fi
+    source=${source%#sha256=*}
+    case "$source" in
+        *://*) ;;
+        *) [ -f "$source" ] || usage_error "--sha256 checks a file: give --from a wheel, an sdist or its URL" ;;
+    esac
+}
+
+# The source for people and for the receipt: the user and password of a URL in it
+# (https://user:token@host/...) become ***, so a token is never printed or stored.
+redacted() {
+    rd_rest=$1
+    rd_out=""
+    # Bounded: every round takes a :// off what is left.
+    while :; do
+        case "$rd_rest" in
+            *://*) ;;
+            *) break ;;
+        esac
+        rd_out="$rd_out${rd_rest%%://*}://"
+        rd_rest=${rd_rest#*://}
+        rd_auth=${rd_rest%%[/?#]*}
+        case "$rd_auth" in
+            *@*)
+                rd_out="$rd_out***@"
+                rd_rest=${rd_rest#"${rd_auth%@*}"@}
+                ;;
+        esac
+    done
+    printf '%s' "$rd_out$rd_rest"
 }
 
 decide_interaction() {
@@ -443,11 +580,90 @@ preflight() {
     fi
     case "$source" in
         /* | ./* | ../*)
-            [ -e "$source" ] || fail other "$source does not exist" \
+            [ -e "$source" ] || fail other "$source_label does not exist" \
                 "check the path given to --from or ${PRODUCT_ENV_PREFIX}_INSTALL_SOURCE"
             ;;
     esac
+    check_encoding
     say "using Python $python_version ($python) and $tool"
+    verify_source
+}
+
+# The environment, pip and uv, and the receipt (a UTF-8 file) need folder names that
+# are UTF-8; this is asked of Python before anything is written.
+check_encoding() {
+    ce_bad=$("$python" -I -S -c 'import os, sys
+for arg in sys.argv[1:]:
+    what, _, path = arg.partition("=")
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        print(what)
+        break' "HOME=$HOME" "--bin-dir=$bin_dir" "XDG_DATA_HOME=$data_dir" \
+        "XDG_CACHE_HOME=$cache_dir" "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" \
+        "XDG_STATE_HOME=${XDG_STATE_HOME:-}" "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null)
+    [ -z "$ce_bad" ] || usage_error "$ce_bad names a folder that is not valid UTF-8, which a Python environment and the install receipt cannot hold; choose a folder with a UTF-8 name"
+}
+
+# With a SHA-256 to check, the file is fetched (or copied) once into a temporary
+# folder, checked there, and installed from there: what was checked is what is
+# installed. A mismatch or a failed download installs nothing.
+verify_source() {
+    [ -n "$expected_sha256" ] || return 0
+    vs_probe='import base64, hashlib, os, shutil, sys, tempfile, urllib.parse, urllib.request
+source, expected, name = sys.argv[1:4]
+LIMIT = 1 << 30
+split = urllib.parse.urlsplit(source) if "://" in source else None
+base = os.path.basename(urllib.parse.unquote(split.path) if split else source) or "download"
+folder = tempfile.mkdtemp(prefix=name + "-verify-")
+target = os.path.join(folder, base)
+digest = hashlib.sha256()
+try:
+    if split is None:
+        reader = open(source, "rb")
+    else:
+        bare = urllib.parse.urlunsplit(split._replace(netloc=split.netloc.rpartition("@")[2]))
+        request = urllib.request.Request(bare)
+        if split.username is not None:
+            user = urllib.parse.unquote(split.username) + ":" + urllib.parse.unquote(split.password or "")
+            request.add_header("Authorization", "Basic " + base64.b64encode(user.encode()).decode())
+        reader = urllib.request.urlopen(request, timeout=60)
+    with reader, open(target, "wb") as out:
+        size = 0
+        while size <= LIMIT:
+            chunk = reader.read(1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+            digest.update(chunk)
+            out.write(chunk)
+        if size > LIMIT:
+            raise OSError("larger than 1 GiB")
+except Exception as exc:
+    shutil.rmtree(folder, ignore_errors=True)
+    reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+    print("error " + " ".join(str(reason).split()))
+    sys.exit(0)
+if digest.hexdigest() != expected:
+    shutil.rmtree(folder, ignore_errors=True)
+    print("mismatch " + digest.hexdigest())
+    sys.exit(0)
+print("ok " + target)'
+    vs_out=$("$python" -I -S -c "$vs_probe" "$source" "$expected_sha256" "$PRODUCT_NAME" </dev/null 2>/dev/null)
+    case "$vs_out" in
+        "ok "*)
+            source=${vs_out#ok }
+            verify_dir=${source%/*}
+            ;;
+        "mismatch "*)
+            fail package_failed "the SHA-256 of $source_label is ${vs_out#mismatch }, not $expected_sha256 as given, so it was not installed" \
+                "check where the file and the hash came from, then run this installer again"
+            ;;
+        *)
+            fail package_failed "could not fetch $source_label to check its SHA-256 (${vs_out#error })" \
+                "check the address and your connection, then run this installer again"
+            ;;
+    esac
 }
 
 # Caches go into the product's own cache folder (removed by the uninstall) unless the
@@ -541,7 +757,13 @@ make_environment() {
 }
 
 install_package() {
-    say "installing $source_label"
+    if [ "$source_from_env" = 1 ]; then
+        # Said even with -q: a variable set long ago should not change what is installed unseen.
+        printf '%s: installing %s (from %s_INSTALL_SOURCE)\n' "$PRODUCT_NAME" "$source_label" \
+            "$PRODUCT_ENV_PREFIX" >&2
+    else
+        say "installing $source_label"
+    fi
     # Like uv, pip leaves compiling to the first import: only what runs gets compiled.
     if [ "$tool" = uv ]; then
         fail_log=$("$uv" pip install --python "$venv/bin/python" "$source" </dev/null 2>&1)
@@ -554,9 +776,10 @@ install_package() {
     fi || {
         classify package_failed
         fail "$fail_class" "could not install $source_label" \
-            "$(hint_for "check that $source is right and that the package index is reachable, then run this installer again")"
+            "$(hint_for "check that $source_label is right and that the package index is reachable, then run this installer again")"
     }
     fail_log=""
+    remove_verified
     [ -x "$venv/bin/$PRODUCT_COMMAND" ] || fail package_failed \
         "$source_label installed no '$PRODUCT_COMMAND' command" \
         "point --from at $PRODUCT_DISPLAY_NAME itself, then run this installer again"
@@ -564,11 +787,16 @@ install_package() {
     package_done=1
 }
 
+remove_verified() {
+    [ -z "$verify_dir" ] || rm -rf "$verify_dir"
+    verify_dir=""
+}
+
 # The link and path stages, and the receipt, run in Python from the new environment.
 finish_install() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
-        --source "$source" --bin-dir "$bin_dir" --created "$created_dirs"
+        --source "$receipt_source" --bin-dir "$bin_dir" --created "$created_dirs"
     [ "$own_cache" = 1 ] && set -- "$@" --cache-dir "$cache_dir"
     [ "$no_modify_path" = 1 ] && set -- "$@" --no-modify-path
     [ "$quiet" = 1 ] && set -- "$@" --quiet
@@ -648,11 +876,12 @@ report() {
     } >&2
 }
 
+# The end of pip's or uv's output, with the user and password of any URL in it hidden.
 show_log() {
     [ -n "$fail_log" ] || return 0
     if check_cmd tail && check_cmd sed; then
-        printf '%s\n' "$fail_log" | tail -n 15 | sed 's/^/    /' >&2
-    else
+        printf '%s\n' "$fail_log" | tail -n 15 | sed -e 's|://[^/?#]*@|://***@|g' -e 's/^/    /' >&2
+    elif [ "$source_label" = "$source" ]; then
         printf '%s\n' "$fail_log" >&2
     fi
 }
@@ -670,6 +899,7 @@ report_failure() {
 }
 
 roll_back() {
+    remove_verified
     if [ "$building" = 1 ]; then
         # A fresh install has no other environment to report with: this one, before it goes.
         [ "$package_done" = 1 ] && [ "$moved_aside" = 0 ] && report_failure "$venv" --wait
@@ -717,9 +947,9 @@ main() {
     parse_args "$@"
     check_product
     locate
+    check_paths
     choose_source
     decide_interaction
-    source_label=$source
     [ "$source" != "$checkout" ] || source_label="$PRODUCT_DISPLAY_NAME from the checkout $checkout"
     started_epoch=$(date +%s 2>/dev/null) || started_epoch=""
     case "$started_epoch" in "" | *[!0-9]*) started_epoch="" ;; esac

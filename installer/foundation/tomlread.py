@@ -3,6 +3,8 @@ a small TOML file from disk without ever raising for what the disk holds."""
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -20,20 +22,53 @@ class Unreadable(Exception):
     """A file that is there but cannot be read as TOML; the message is one line for people."""
 
 
+class NotRegular(OSError):
+    """Something other than a regular file (a FIFO, a device, a socket) where one belongs."""
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of the regular file at ``path``.
+
+    The file is opened without blocking and checked before a byte is read, so a FIFO
+    or a device put where a file belongs raises NotRegular instead of hanging the
+    process. Every other OSError (FileNotFoundError included) propagates.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(f"{path} is not a regular file")
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:  # bounded: at most max_bytes + 1 bytes in all
+            chunk = os.read(fd, min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_file(path: Path, max_bytes: int, what: str) -> Optional[dict[str, Any]]:
     """The table in ``path``, or None when there is no such file.
 
-    Anything else that stops it being read (a folder, no permission, more than
-    ``max_bytes``, not UTF-8, not TOML) raises Unreadable naming the path and ``what``
-    it should have been.
+    Anything else that stops it being read (a folder, a FIFO or other non-regular file,
+    no permission, more than ``max_bytes``, not UTF-8, not TOML) raises Unreadable naming
+    the path and ``what`` it should have been.
     """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = read_regular(path, max_bytes)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise Unreadable(f"{path} is a folder, not a file") from None
+    except NotRegular:
+        raise Unreadable(f"{path} is not a regular file, so it cannot be {what}") from None
     except PermissionError:
         raise Unreadable(f"{path} cannot be read (permission denied)") from None
     except OSError as exc:
@@ -46,4 +81,4 @@ def read_file(path: Path, max_bytes: int, what: str) -> Optional[dict[str, Any]]
         raise Unreadable(f"{path} is not valid TOML") from None
 
 
-__all__ = ["TOMLDecodeError", "Unreadable", "loads", "read_file"]
+__all__ = ["NotRegular", "TOMLDecodeError", "Unreadable", "loads", "read_file", "read_regular"]

@@ -8,6 +8,7 @@ per line, and the ``[[path_blocks]]`` tables last.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -17,6 +18,16 @@ from doorstep.foundation.atomic import write_atomic
 
 SCHEMA_VERSION = 1
 MAX_BYTES = 256 * 1024  # a receipt is a few KiB; anything larger is not one
+MODE = 0o600  # it names the person's files and where they installed from: theirs alone
+_USERINFO = re.compile(r"://[^/?#]*@")
+
+
+def redacted(source: str) -> str:
+    """``source`` with the user and password of every URL in it replaced by ``***``.
+
+    A token in ``https://user:token@host/...`` is never printed or stored.
+    """
+    return _USERINFO.sub("://***@", source)
 
 
 @dataclass(frozen=True)
@@ -175,8 +186,11 @@ def _from_data(data: dict[str, Any]) -> Receipt:
 
 
 def write(path: Path, receipt: Receipt) -> None:
-    """Write ``receipt`` atomically; the folder must exist. OSError propagates."""
-    write_atomic(path, receipt.to_toml().encode("utf-8"), mode=0o644)
+    """Write ``receipt`` atomically, readable by its owner alone; the folder must exist.
+
+    OSError propagates (UnicodeEncodeError, a ValueError, for a path that is not UTF-8).
+    """
+    write_atomic(path, receipt.to_toml().encode("utf-8"), mode=MODE)
 
 
 def delete(path: Path) -> None:
@@ -186,4 +200,14 @@ def delete(path: Path) -> None:
         pass
 
 
-__all__ = ["SCHEMA_VERSION", "PathBlock", "Receipt", "ReceiptRead", "delete", "read", "write"]
+__all__ = [
+    "MODE",
+    "SCHEMA_VERSION",
+    "PathBlock",
+    "Receipt",
+    "ReceiptRead",
+    "delete",
+    "read",
+    "redacted",
+    "write",
+]

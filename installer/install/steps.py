@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -35,7 +35,7 @@ from doorstep.foundation import paths
 from doorstep.foundation.args import Parser, UsageError
 from doorstep.foundation.atomic import write_atomic
 from doorstep.foundation.product import Product
-from doorstep.install import command_link, receipt, shell_path
+from doorstep.install import command_link, own_folders, receipt, shell_path
 from doorstep.install.receipt import PathBlock, Receipt
 
 FAILED_WAIT_SECONDS = 2.0
@@ -131,8 +131,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def unsafe_paths(bin_dir: Path, home: Path, env: Mapping[str, str]) -> list[str]:
+    """What would put a control character into a start-up file (or its name), if anything.
+
+    A newline in a folder's name would end the PATH block's line and turn the rest of
+    the name into shell code, so such folders are refused before anything is written.
+    """
+    named = [("--bin-dir", str(bin_dir)), ("HOME", str(home))]
+    named += [(key, env[key]) for key in ("XDG_CONFIG_HOME", "ZDOTDIR") if env.get(key)]
+    return [what for what, value in named if shell_path.has_control(value)]
+
+
 def finish(argv: Sequence[str], product: Product) -> int:
     opts = _finish_parser(product.name).parse_args(list(argv))
+    unsafe = unsafe_paths(opts.bin_dir, Path.home(), os.environ)
+    if unsafe:
+        raise UsageError(
+            f"{' and '.join(unsafe)} holds a control character (a newline, a tab, ...), which "
+            "cannot go into a shell start-up file; choose a folder without one"
+        )
     # A hang-up or kill during these stages is undone like Ctrl-C.
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
@@ -189,8 +206,8 @@ def _link(
 ) -> None:
     target = venv / "bin" / product.command_name
     ours = [venv, venv.parent]
-    if previous is not None:
-        ours += [previous.venv, previous.data_dir]
+    if previous is not None and own_folders.within(previous.venv, venv.parent, or_same=True):
+        ours.append(previous.venv)  # the receipt is only believed about our own folder
     try:
         missing = missing_folders(link.parent)
         link.parent.mkdir(parents=True, exist_ok=True)
@@ -224,7 +241,7 @@ def _path(
     kept = [
         block
         for block in (previous.path_blocks if previous else ())
-        if shell_path.present(block.file, product.name)
+        if shell_path.contains(block, product.name)
     ]
     if no_modify_path:
         say("left your shell start-up files alone (--no-modify-path)")
@@ -237,9 +254,16 @@ def _path(
     written: list[Path] = []
     for target in shell_path.targets(product.name, home, os.environ):
         lines = shell_path.block_lines(product, bin_dir, home, target.syntax)
+        recorded = known[target.file].lines if target.file in known else ()
         try:
             missing = missing_folders(target.file.parent)
-            change = shell_path.add(target, lines, product.name)
+            change = shell_path.add(target, lines, product.name, recorded)
+        except shell_path.NotOurBlock as exc:
+            raise _Stage(
+                "path",
+                "path_failed",
+                f"{exc}; take those lines out, or install with --no-modify-path",
+            ) from None
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise _Stage(
@@ -296,7 +320,7 @@ def _write_receipt(
         version=_version.__version__,
         tool=opts.tool,
         python=opts.python,
-        source=opts.source,
+        source=receipt.redacted(opts.source),
         installed_on=previous.installed_on if previous else today,
         updated_on=today,
         venv=opts.venv,
@@ -326,16 +350,14 @@ def _restore_receipt(path: Path, original: Optional[bytes]) -> None:
     if original is None:
         receipt.delete(path)
     else:
-        write_atomic(path, original, mode=0o644)
+        write_atomic(path, original, mode=receipt.MODE)
 
 
 def _forget_old_link(previous: Optional[Receipt], link: Path, venv: Path) -> None:
     """An earlier install linked elsewhere (another --bin-dir): that link goes now."""
-    if previous is None or previous.link == link:
+    if previous is None or previous.link == link or previous.link.name != link.name:
         return
-    if command_link.points_into(previous.link, venv) or command_link.points_into(
-        previous.link, previous.venv
-    ):
+    if command_link.points_into(previous.link, venv):
         try:
             previous.link.unlink()
         except OSError:
@@ -379,4 +401,12 @@ def main(rest: list[str], product: Product) -> int:
     return _COMMANDS[rest[0]](rest[1:], product)
 
 
-__all__ = ["FAILED_WAIT_SECONDS", "error_class", "failed", "finish", "main", "missing_folders"]
+__all__ = [
+    "FAILED_WAIT_SECONDS",
+    "error_class",
+    "failed",
+    "finish",
+    "main",
+    "missing_folders",
+    "unsafe_paths",
+]

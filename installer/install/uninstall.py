@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from doorstep.delivery.spool import USAGE_FILE, Spool
+from doorstep.delivery.spool import SENT_LOG, USAGE_FILE, Spool
 from doorstep.foundation import flags, paths
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
-from doorstep.install import command_link, receipt, shell_path
+from doorstep.install import command_link, own_folders, receipt, shell_path
 from doorstep.install.receipt import PathBlock, Receipt
 
 FAREWELL_SECONDS = 2.0
@@ -45,6 +45,7 @@ class Plan:
     files: tuple[tuple[str, Path], ...]  # the receipt, the consent record
     folders: tuple[Path, ...]  # removed if empty, in this order
     kept: tuple[tuple[str, Path], ...]
+    refused: tuple[str, ...] = ()  # what the receipt named that is not ours: one line each
 
     @property
     def empty(self) -> bool:
@@ -54,7 +55,64 @@ class Plan:
 def _spool_files(state_dir: Path) -> bool:
     if not state_dir.is_dir():
         return False
-    return any(p.name.startswith("spool.") or p.name == USAGE_FILE for p in state_dir.iterdir())
+    waiting = (USAGE_FILE, SENT_LOG)  # the day's counts and the copy of what was sent
+    return any(p.name.startswith("spool.") or p.name in waiting for p in state_dir.iterdir())
+
+
+class _Checked:
+    """The receipt's paths, each kept only if it is the product's own (see own_folders)."""
+
+    def __init__(self, product: Product, where: paths.Paths) -> None:
+        self.product, self.where = product, where
+        self.refused: list[str] = []
+
+    def refuse(self, what: str, path: object, why: str) -> None:
+        self.refused.append(f"ignored {what} {own_folders.printable(path)} from the receipt: {why}")
+
+    def folder(self, what: str, found: Path, own: Path) -> Path:
+        if not own_folders.same(found, own):
+            self.refuse(what, found, f"it is not {self.product.display_name}'s own folder")
+        return own
+
+    def venv(self, found: Path) -> Path:
+        # install.sh always makes it here; a receipt naming another folder is not believed.
+        if not own_folders.same(found, self.where.venv):
+            self.refuse("venv", found, f"it is not {_show(self.where.venv)}")
+        return self.where.venv
+
+    def cache(self, found: Optional[Path]) -> Optional[Path]:
+        if found is None:
+            return None  # the person's own pip or uv cache was used: not ours
+        if own_folders.within(found, self.where.cache_dir, or_same=True):
+            return own_folders.normal(found)
+        self.refuse("cache_dir", found, f"it is not inside {_show(self.where.cache_dir)}")
+        return None
+
+    def link(self, found: Path) -> Path:
+        checked = own_folders.normal(found)
+        if checked is not None and checked.name == self.product.command_name:
+            return checked
+        self.refuse("link", found, f"it is not a '{self.product.command_name}' command link")
+        return self.where.link
+
+    def block(self, block: PathBlock) -> Optional[PathBlock]:
+        name = self.product.name
+        file = own_folders.normal(block.file)
+        if file is None or file.name not in shell_path.file_names(name):
+            self.refuse("PATH block in", block.file, "it is not a start-up file this uses")
+            return None
+        if block.lines and not shell_path.well_formed(block.lines, name):
+            self.refuse("PATH block", block.file, "its lines are not a block this installer writes")
+            return None
+        checked = PathBlock(file, block.created, block.newlines, block.lines)
+        if shell_path.contains(checked, name):
+            return checked
+        if shell_path.present(file, name):
+            self.refused.append(
+                f"left the PATH block in {_show(file)} alone: it is not "
+                "the one the install wrote; remove it yourself"
+            )
+        return None
 
 
 def make_plan(
@@ -64,35 +122,59 @@ def make_plan(
     keep_config: bool,
     env: Mapping[str, str],
 ) -> Plan:
-    """The removal plan from the receipt, or from the default locations without one."""
+    """The removal plan from the receipt, or from the default locations without one.
+
+    Whatever the receipt says, only the product's own folders are emptied: a path from it
+    that is not theirs is ignored with one line in ``refused``.
+    """
     name = product.name
+    checked = _Checked(product, where)
+    data_dir, config_dir, state_dir = where.data_dir, where.config_dir, where.state_dir
+    venv, link, cache_dir = where.venv, where.link, where.cache_dir
+    recorded: list[PathBlock] = []
+    created: tuple[Path, ...] = ()
     if found is not None:
-        venv, data_dir, link = found.venv, found.data_dir, found.link
-        config_dir, state_dir, cache_dir = found.config_dir, found.state_dir, found.cache_dir
-        recorded = [b for b in found.path_blocks if shell_path.present(b.file, name)]
+        checked.folder("data_dir", found.data_dir, data_dir)
+        checked.folder("config_dir", found.config_dir, config_dir)
+        checked.folder("state_dir", found.state_dir, state_dir)
+        venv = checked.venv(found.venv)
+        cache_dir = checked.cache(found.cache_dir)
+        link = checked.link(found.link)
+        recorded = [b for b in map(checked.block, found.path_blocks) if b is not None]
         created = found.created_dirs
-    else:
-        venv, data_dir = where.venv, where.data_dir
-        link = where.bin_dir / product.command_name
-        config_dir, state_dir, cache_dir = where.config_dir, where.state_dir, where.cache_dir
-        recorded, created = [], ()
     # Blocks the receipt does not know (it is gone, or an older one): the usual files.
     known = {b.file for b in recorded}
     home = Path.home()
-    for target in shell_path.targets(name, home, env, which=lambda _: "assumed"):
-        if target.file not in known and shell_path.present(target.file, name):
+    usual = shell_path.targets(name, home, env, which=lambda _: "assumed")
+    for target in usual:
+        if target.file in known:
+            continue
+        lines = shell_path.located(target.file, name)
+        if lines is not None:
             # Unrecorded: the install's usual blank line goes with it, and a file that
             # held nothing but the block goes too.
-            recorded.append(PathBlock(target.file, True, 1, ()))
-    trees = [
-        (label, folder)
-        for label, folder in (
-            ("environment", venv),
-            ("environment", venv.with_name(venv.name + ".previous")),
-            ("cache", cache_dir),
-        )
-        if folder is not None and os.path.lexists(folder)
-    ]
+            recorded.append(PathBlock(target.file, True, 1, lines))
+        elif shell_path.present(target.file, name):
+            checked.refused.append(
+                f"left the PATH block in {_show(target.file)} alone: it "
+                "is not one this installer writes; remove it yourself"
+            )
+    trees = []
+    for label, folder in (
+        ("environment", venv),
+        ("environment", venv.with_name(venv.name + ".previous")),
+        ("cache", cache_dir),
+    ):
+        if folder is None or not os.path.lexists(folder):
+            continue
+        if label == "environment" and not (
+            os.path.islink(folder) or own_folders.is_environment(folder)
+        ):
+            checked.refused.append(
+                f"left {_show(folder)} alone: it is not a Python environment (no pyvenv.cfg)"
+            )
+            continue
+        trees.append((label, folder))
     files = [("receipt", config_dir / "receipt.toml")]
     record = config_dir / "telemetry.toml"
     kept = []
@@ -101,14 +183,24 @@ def make_plan(
             kept.append(("consent record", record))
     else:
         files.append(("consent record", record))
+    ours = command_link.points_into(link, venv)
     folders = [data_dir, state_dir, config_dir]
     if cache_dir is not None:
         folders.append(cache_dir)
-    folders += [p for p in created if p not in folders]
+    anchors = [data_dir, config_dir, state_dir, where.cache_dir, where.bin_dir]
+    anchors += [link.parent] if ours else []
+    anchors += [target.file.parent for target in usual] + [b.file.parent for b in recorded]
+    for folder in created:
+        if not own_folders.removable_folder(folder, home, anchors):
+            checked.refuse("created folder", folder, "the install cannot have made it")
+            continue
+        tidy = own_folders.normal(folder)
+        if tidy is not None and tidy not in folders:
+            folders.append(tidy)
     return Plan(
         name=name,
         venv=venv,
-        link=link if command_link.points_into(link, venv) else None,
+        link=link if ours else None,
         blocks=tuple(recorded),
         trees=tuple(trees),
         state_dir=state_dir,
@@ -116,15 +208,17 @@ def make_plan(
         files=tuple((label, path) for label, path in files if os.path.lexists(path)),
         folders=tuple(folders),
         kept=tuple(kept),
+        refused=tuple(checked.refused),
     )
 
 
 def _show(path: Path) -> str:
     home = Path.home()
     try:
-        return "~/" + str(path.relative_to(home))
+        shown = "~/" + str(path.relative_to(home))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return own_folders.printable(shown)
 
 
 def describe(plan: Plan) -> list[str]:
@@ -192,8 +286,8 @@ def execute(plan: Plan) -> list[str]:
         attempt(plan.link, plan.link.unlink)
     for block in plan.blocks:
         attempt(block.file, lambda block=block: shell_path.remove(block, plan.name))
-    for _, folder in plan.trees:
-        attempt(folder, lambda folder=folder: _remove_tree(folder))
+    for label, folder in plan.trees:
+        attempt(folder, lambda label=label, folder=folder: _remove_tree(label, folder))
     attempt(plan.state_dir, Spool(plan.state_dir).discard)
     for _, path in plan.files:
         attempt(path, path.unlink)
@@ -205,9 +299,16 @@ def execute(plan: Plan) -> list[str]:
     return problems
 
 
-def _remove_tree(folder: Path) -> None:
+class _NotAnEnvironment(OSError):
+    pass
+
+
+def _remove_tree(label: str, folder: Path) -> None:
     if folder.is_symlink() or not folder.is_dir():
-        folder.unlink()
+        folder.unlink()  # a link goes as a link: what it points to is not touched
+    elif label == "environment" and not own_folders.is_environment(folder):
+        # Checked again at the last moment: only an environment is removed whole.
+        raise _NotAnEnvironment("it is not a Python environment (no pyvenv.cfg); left it alone")
     else:
         shutil.rmtree(folder)
 
@@ -220,7 +321,9 @@ def run(args: argparse.Namespace, product: Product) -> int:
     if found.problem:
         sys.stderr.write(f"{product.name}: warning: {found.problem}; using the usual places\n")
     plan = make_plan(product, where, found.receipt, args.keep_config, env)
-    version = f" {found.receipt.version}" if found.receipt else ""
+    for line in plan.refused:
+        sys.stderr.write(f"{product.name}: {line}\n")
+    version = f" {own_folders.printable(found.receipt.version)}" if found.receipt else ""
     title = f"{product.display_name}{version}"
     if plan.empty:
         print(f"Nothing to remove: {product.display_name} is not installed here.")

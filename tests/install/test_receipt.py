@@ -8,6 +8,7 @@ that part and call one function.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,8 +101,8 @@ def test_uninstall_sh_reads_what_python_wrote(tmp_path: Path, home: Path, shell:
     assert "cache_dir" not in values
     assert [row[1] for row in rows if row[0] == "created"] == [str(p) for p in written.created_dirs]
     assert [row[1:] for row in rows if row[0] == "block"] == [
-        ["1", "0", str(home / ".profile")],
-        ["0", "2", str(written.path_blocks[1].file)],
+        ["1", "0", "1", str(home / ".profile")],
+        ["0", "2", "2", str(written.path_blocks[1].file)],
     ]
 
 
@@ -127,9 +128,13 @@ def test_uninstall_sh_removes_a_block_exactly_as_python_does(
         results.append(change.block)
     shell_path.remove(results[0], NAME)
     block = results[1]
+    # The shell takes out exactly the lines the receipt recorded for the block.
+    recorded = tmp_path / "receipt.toml"
+    receipt.write(recorded, replace(example(tmp_path), path_blocks=(block,)))
     call(
         functions,
-        'remove_block "$1" "$2" "$3"',
+        'remove_block "$1" 1 "$2" "$3" "$4"',
+        str(recorded),
         str(int(block.created)),
         str(block.newlines),
         str(by_shell),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,11 @@ def test_adding_again_is_a_no_op_and_a_new_folder_replaces_the_block(tmp_path: P
     text = (tmp_path / ".profile").read_text(encoding="utf-8")
     assert text.count(shell_path.markers(NAME)[0]) == 1
     assert '"$HOME/tools"' in text and '"$HOME/bin"' not in text
-    assert shell_path.remove(first.block, NAME)  # the first record still removes it
+    # A block is removed by exactly the lines recorded for it: the first record no longer
+    # matches, the refreshed one (the first's newlines, the new lines) does.
+    assert not shell_path.remove(first.block, NAME)
+    refreshed = replace(first.block, lines=moved.block.lines)
+    assert shell_path.remove(refreshed, NAME)
     assert (tmp_path / ".profile").read_text(encoding="utf-8") == "export A=1\n"
 
 
