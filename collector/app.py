@@ -31,8 +31,10 @@ from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import StoreError
 from doorstep.collector.writer import Busy, Full, Writer
 from doorstep.events import schema, wire
+from doorstep.foundation import ids
 
 PATH = "/v1/events"
+INSTALLS = "/v1/installs/"  # DELETE /v1/installs/<install id>: a person's --forget
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -98,7 +100,28 @@ class App:
         self.answers[status] += 1
         await _answer(send, status, reason, headers)
 
+    async def _forget(self, scope: Scope) -> None:
+        # Answered 204 whether or not anything was held: the id is all it reveals.
+        if scope["method"] != "DELETE":
+            raise _Refused(405, "only DELETE is allowed", ((b"allow", b"DELETE"),))
+        install_id = scope["path"][len(INSTALLS) :]
+        if not ids.is_uuid4(install_id):
+            raise _Refused(400, "the install id must be a random UUID4")
+        if not self.limiter.allow(install_id, 1):
+            raise _Refused(429, "too many requests for this install", ((b"retry-after", b"60"),))
+        try:
+            await self.writer.forget(install_id)
+        except Busy:
+            raise _Refused(503, "busy; try later", ((b"retry-after", b"1"),)) from None
+        except StoreError:
+            raise _Refused(503, "storage unavailable; try later") from None
+        if self.forwarder is not None:
+            self.forwarder.forget(install_id)
+
     async def _ingest(self, scope: Scope, receive: Receive) -> None:
+        if scope["path"].startswith(INSTALLS):
+            await self._forget(scope)
+            return
         if scope["path"] != PATH:
             raise _Refused(404, f"not found; events go to POST {PATH}")
         if scope["method"] != "POST":
@@ -223,4 +246,4 @@ def build(
     return App(writer, limiter or Limiter(), forwarder, retention_days, today, the_schema, budget)
 
 
-__all__ = ["PATH", "App", "build"]
+__all__ = ["INSTALLS", "PATH", "App", "build"]

@@ -125,6 +125,14 @@ class Forwarder:
             self._queue.extend(events[:room])
             self.counts.dropped += len(events) - min(room, len(events))
 
+    def forget(self, install_id: str) -> None:
+        """Drop every queued event of ``install_id`` (a person asked to be forgotten)."""
+        # Each queued event is PostHog's JSON with distinct_id = the install id.
+        marker = ('"distinct_id":"' + install_id + '"').encode()
+        spaced = ('"distinct_id": "' + install_id + '"').encode()
+        with self._lock:
+            self._queue = [e for e in self._queue if marker not in e and spaced not in e]
+
     def next_wait(self) -> float:
         """Seconds until the next post: the interval and up to half again, at random."""
         return self.interval * (1.0 + 0.5 * self._chance())

@@ -182,6 +182,29 @@ class Store:
         row = self._db.execute("SELECT id FROM sessions WHERE session_id = ?", (session_id,))
         return int(row.fetchone()[0])
 
+    def forget(self, install_id: str) -> int:
+        """Delete every event and session of ``install_id`` (a person's ``--forget``), for
+        good: rows are overwritten (secure_delete) and the write-ahead log is emptied."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                events = db.execute(
+                    "DELETE FROM events WHERE session IN "
+                    "(SELECT id FROM sessions WHERE install_id = ?)",
+                    (install_id,),
+                ).rowcount
+                db.execute("DELETE FROM sessions WHERE install_id = ?", (install_id,))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot delete from the database {self.path}: {_why(exc)}") from None
+        return events
+
     def prune(self, before: str) -> Pruned:
         """Delete every event of a day before ``before``, and runs left with no events."""
         db = self._db

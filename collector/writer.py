@@ -38,6 +38,9 @@ log = logging.getLogger("collector")
 _Item = tuple[dict[str, Any], asyncio.Future, asyncio.AbstractEventLoop]
 
 
+_FORGET = "\0forget"  # a queued deletion request instead of a body (never a wire key)
+
+
 class Busy(Exception):
     """Too many requests are waiting for the disk; the caller answers 503."""
 
@@ -97,6 +100,10 @@ class Writer:
         self._queue.put((body, future, loop))
         await future
 
+    async def forget(self, install_id: str) -> None:
+        """Wait until every event of ``install_id`` is deleted; raises Busy or StoreError."""
+        await self.submit({_FORGET: install_id})
+
     def close(self, timeout: float = 10.0) -> None:
         """Commit what is queued, stop the thread, close the database."""
         if self._thread.is_alive():
@@ -133,11 +140,16 @@ class Writer:
     def _commit(self, items: list[_Item]) -> None:
         error: Optional[BaseException] = None
         try:
-            if self.full:
+            bodies = [body for body, _, _ in items if _FORGET not in body]
+            forgotten = [body[_FORGET] for body, _, _ in items if _FORGET in body]
+            if self.full and bodies:
                 error = Full()
                 self.refused_full += len(items)
             else:
-                self.stored += self.store.insert([body for body, _, _ in items])
+                self.stored += self.store.insert(bodies)
+                # After the inserts: a batch that raced the request is deleted with the rest.
+                for install_id in forgotten:
+                    self.store.forget(install_id)
                 self._measure()
         except StoreError as exc:
             log.error("%s", exc)
