@@ -185,47 +185,47 @@ class Store:
     def forget(self, install_id: str) -> int:
         """Delete every event and session of ``install_id`` (a person's ``--forget``), for
         good: rows are overwritten (secure_delete) and the write-ahead log is emptied."""
-        db = self._db
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                events = db.execute(
-                    "DELETE FROM events WHERE session IN "
-                    "(SELECT id FROM sessions WHERE install_id = ?)",
-                    (install_id,),
-                ).rowcount
-                db.execute("DELETE FROM sessions WHERE install_id = ?", (install_id,))
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot delete from the database {self.path}: {_why(exc)}") from None
+        events, _ = self._delete(
+            "delete from",
+            (
+                "DELETE FROM events WHERE session IN "
+                "(SELECT id FROM sessions WHERE install_id = ?)",
+                (install_id,),
+            ),
+            ("DELETE FROM sessions WHERE install_id = ?", (install_id,)),
+        )
         return events
 
     def prune(self, before: str) -> Pruned:
         """Delete every event of a day before ``before``, and runs left with no events."""
+        events, sessions = self._delete(
+            "prune",
+            ("DELETE FROM events WHERE day < ?", (before,)),
+            (
+                "DELETE FROM sessions WHERE NOT EXISTS "
+                "(SELECT 1 FROM events WHERE events.session = sessions.id)",
+                (),
+            ),
+        )
+        return Pruned(events, sessions)
+
+    def _delete(self, what: str, *statements: tuple[str, tuple[Any, ...]]) -> list[int]:
+        # One transaction, then the WAL copied into the main file and emptied, so the
+        # deleted rows (overwritten: secure_delete) leave no copy anywhere.
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                events = db.execute("DELETE FROM events WHERE day < ?", (before,)).rowcount
-                sessions = db.execute(
-                    "DELETE FROM sessions WHERE NOT EXISTS "
-                    "(SELECT 1 FROM events WHERE events.session = sessions.id)"
-                ).rowcount
+                counts = [db.execute(sql, params).rowcount for sql, params in statements]
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-            # Copy the WAL into the main file and empty it, so deleted rows leave no copy.
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot prune the database {self.path}: {_why(exc)}") from None
-        return Pruned(events, sessions)
+            raise StoreError(f"cannot {what} the database {self.path}: {_why(exc)}") from None
+        return counts
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read query (the report's); errors become one-line StoreErrors."""

@@ -186,21 +186,7 @@ def build_wheel(tool: Tool, root: Path, kit: Kit) -> Path:
     """The tool's wheel, built offline (setuptools from the wheelhouse)."""
     source = write_source(tool, root / f"{tool.name}-src")
     out = root / f"{tool.name}-dist"
-    env = dict(os.environ, UV_CACHE_DIR=str(kit.uv_cache), UV_NO_CONFIG="1")
-    argv = [wheels.uv(), "build", "--wheel", "--offline", "--find-links", str(kit.wheelhouse)]
-    done = subprocess.run(
-        [*argv, "--out-dir", str(out), str(source)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"building {tool.package} failed:\n{done.stderr}")
-    # wheels.build_wheel looks for doorstep's own wheel; this one is named for the tool.
-    (wheel,) = out.glob(f"{tool.package.replace('-', '_')}-*.whl")
-    return wheel
+    return wheels.build_wheel(source, out, kit.wheelhouse, kit.uv_cache, tool.package)
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:

@@ -37,17 +37,7 @@ def acme_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("acme")
     source = write_source(ACME, root / "source")
     house = wheelhouse.path()
-    build = [wheels.uv(), "build", "--wheel", "--offline", "--find-links", str(house)]
-    built = subprocess.run(
-        [*build, "--out-dir", str(root / "dist"), str(source)],
-        env=dict(os.environ, UV_CACHE_DIR=str(root / "uv-cache"), UV_NO_CONFIG="1"),
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    assert built.returncode == 0, built.stderr
-    (wheel,) = (root / "dist").glob("acme_cli-*.whl")
+    wheel = wheels.build_wheel(source, root / "dist", house, root / "uv-cache", ACME.package)
     site = root / "site"
     install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
     installed = subprocess.run(

@@ -51,8 +51,11 @@ def copy_source(target: Path, version: Optional[str] = None) -> Path:
     return target
 
 
-def build_wheel(source: Path, out: Path, dependencies: Path, cache: Path) -> Path:
-    """Build doorstep's wheel from ``source`` offline (setuptools comes from ``dependencies``)."""
+def build_wheel(
+    source: Path, out: Path, dependencies: Path, cache: Path, distribution: str = "doorstep"
+) -> Path:
+    """Build ``distribution``'s wheel from ``source`` offline (setuptools comes from
+    ``dependencies``): doorstep's own, or an adopting tool's."""
     env = dict(os.environ, UV_CACHE_DIR=str(cache), UV_NO_CONFIG="1")
     argv = [uv(), "build", "--wheel", "--offline", "--find-links", str(dependencies)]
     result = subprocess.run(
@@ -64,8 +67,8 @@ def build_wheel(source: Path, out: Path, dependencies: Path, cache: Path) -> Pat
         stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"building the doorstep wheel failed:\n{result.stderr}")
-    (wheel,) = out.glob("doorstep-*.whl")
+        raise RuntimeError(f"building the {distribution} wheel failed:\n{result.stderr}")
+    (wheel,) = out.glob(f"{distribution.replace('-', '_')}-*.whl")
     return wheel
 
 

@@ -8,8 +8,6 @@ checkout and its dependencies) and the tool's wheel, so install.sh runs offline.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,23 +34,6 @@ class Adopted:
         return offline_env(kit, home, **found, **extra)
 
 
-def _build(source: Path, out: Path, kit: Kit, package: str) -> Path:
-    env = dict(os.environ, UV_CACHE_DIR=str(kit.uv_cache), UV_NO_CONFIG="1")
-    argv = [wheels.uv(), "build", "--wheel", "--offline", "--find-links", str(kit.wheelhouse)]
-    done = subprocess.run(
-        [*argv, "--out-dir", str(out), str(source)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=wheels.BUILD_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"building {package} failed:\n{done.stderr}")
-    (wheel,) = out.glob(f"{package.replace('-', '_')}-*.whl")
-    return wheel
-
-
 def build(kit: Kit, root: Path, command: str = "") -> Adopted:
     """ACME built and rendered in ``root``; ``command`` renames its console script."""
     tool = tools.ACME
@@ -72,7 +53,7 @@ def build(kit: Kit, root: Path, command: str = "") -> Adopted:
         product_file.write_text(
             text.replace(f'command = "{tool.name}"', f'command = "{command}"'), encoding="utf-8"
         )
-    wheel = _build(source, root / "dist", kit, tool.package)
+    wheel = wheels.build_wheel(source, root / "dist", kit.wheelhouse, kit.uv_cache, tool.package)
     house = wheels.assemble(root / "wheelhouse", kit.wheelhouse, wheel)
     (house / kit.wheel.name).symlink_to(kit.wheel)
     rendered = root / "rendered"
