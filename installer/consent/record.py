@@ -177,6 +177,11 @@ def write(path: Path, record: ConsentRecord) -> None:
     """Write ``record`` atomically with mode 0600; RecordWriteError says what to do."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if hasattr(os, "geteuid") and os.lstat(path.parent).st_uid != os.geteuid():
+            raise RecordWriteError(
+                f"cannot save your choice to {path}: {path.parent} belongs to another user; "
+                "point XDG_CONFIG_HOME at a folder of your own, then try again"
+            )
         write_atomic(path, record.to_toml().encode("utf-8"), mode=0o600)
     except OSError as exc:
         reason = exc.strerror or str(exc)

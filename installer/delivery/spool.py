@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
 import os
 import time
@@ -32,9 +33,22 @@ MAX_AGE_DAYS = 7
 STALE_CLAIM_SECONDS = 120
 _CLAIM_SUFFIX = ".claim"
 _LOCK_ATTEMPTS = 16
+# A link planted where the spool or its lock should be is never followed (a root-run
+# command would otherwise create or append to whatever it points at): ELOOP, an OSError.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 SENDER_LOCK = "spool.sender"  # the running sender's lock (doorstep.delivery.sender)
 SENT_LOG = "sent.jsonl"  # the local copy of what was sent (doorstep.delivery.sent_log)
 USAGE_FILE = "usage.json"  # the day's usage counts (doorstep.delivery.usage), also waiting
+
+
+def refuse_foreign(folder: Path) -> None:
+    """PermissionError when ``folder`` belongs to another user: a state folder planted
+    by someone else is not written into (a root-run command least of all)."""
+    if not hasattr(os, "geteuid"):
+        return
+    owner = os.lstat(folder).st_uid
+    if owner != os.geteuid():
+        raise PermissionError(errno.EPERM, "the folder belongs to another user", str(folder))
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class Spool:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        refuse_foreign(self.folder)
         fd = self._lock()
         try:
             yield
@@ -114,7 +129,7 @@ class Spool:
         # discard() deletes the lock file; a process that was waiting on the deleted one
         # must not believe it holds the lock, so it checks and locks the new file instead.
         for _ in range(_LOCK_ATTEMPTS):
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
             if fcntl is None:
                 return fd
             try:
@@ -140,7 +155,7 @@ class Spool:
     def _append_locked(self, data: bytes) -> None:
         if not data:
             return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o600)
         try:
             size = os.fstat(fd).st_size
             if size and not self._ends_with_newline():
