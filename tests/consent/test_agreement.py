@@ -139,3 +139,49 @@ def test_a_record_from_before_covers_that_versions_schema(home: Path) -> None:
     ]
     data = json.loads(run("telemetry", "status", "--json").stdout)
     assert data["new_kinds"] == [] and data["state"] == "on"
+
+
+def ask_new(tmp_path: Path, old: Product, share: bool) -> tuple[list, Product]:
+    """`setup` for a newer version of the tool, answered by ``share`` (through the same
+    ``ask`` hook the Pilot tests use; the inline flow's own words are checked)."""
+    import argparse
+
+    from doorstep.onboarding import setup
+    from doorstep.tui import inline
+
+    agree(old)
+    newer = product_file(tmp_path, ACME + NEW_EVENT)
+    asked: list = []
+
+    def ask(wizard):  # type: ignore[no-untyped-def]
+        asked.append((wizard.ui, wizard.only, inline.explanation(wizard)))
+        wizard.share = share
+        return wizard.confirm()
+
+    args = argparse.Namespace(flag=None, yes=False, inline=False, install_trace=None)
+    product_module.activate(newer)
+    try:
+        assert setup.run(args, newer, recorder(newer), env={}, ask=ask) == 0
+    finally:
+        product_module.activate(product_module.own())
+    return asked, newer
+
+
+def test_the_next_setup_asks_about_only_what_is_new(tmp_path: Path, home: Path) -> None:
+    asked, newer = ask_new(tmp_path, product_file(tmp_path, ACME), share=True)
+
+    ((ui, only, words),) = asked
+    assert (ui, only) == ("inline", ("build_done", "build_done.ok"))
+    assert "build_done" in words and "command_run" not in words
+    saved = consent_record.read(paths.for_product(newer).record).record
+    assert saved is not None and set(schema.for_product(newer).kinds()) <= set(saved.agreed or ())
+
+
+def test_a_no_to_what_is_new_keeps_the_rest_as_it_was(tmp_path: Path, home: Path) -> None:
+    old = product_file(tmp_path, ACME)
+    asked, newer = ask_new(tmp_path, old, share=False)
+
+    assert len(asked) == 1
+    saved = consent_record.read(paths.for_product(newer).record).record
+    assert saved is not None and saved.enabled  # still on for what was agreed
+    assert "build_done" not in (saved.agreed or ())
