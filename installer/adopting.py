@@ -121,13 +121,15 @@ class Telemetry:
 
 
 def _interactive(env: Mapping[str, str]) -> bool:
-    from doorstep.onboarding.setup import why_not_ask
-
     try:
         ttys = os.isatty(0) and os.isatty(1)
     except (OSError, ValueError):
         return False
-    return ttys and why_not_ask(env) is None
+    if not ttys:
+        return False  # a pipe or a script: decided before anything more is loaded
+    from doorstep.onboarding.setup import why_not_ask
+
+    return why_not_ask(env) is None
 
 
 def ask_inline(product: Product, recorder: Recorder) -> int:

@@ -279,32 +279,36 @@ class Recorder:
         return digest.hexdigest()[:12]
 
 
-_default = Recorder()
+_default: Optional[Recorder] = None
 
 
 def default() -> Recorder:
-    """The process-wide recorder used by the module-level functions."""
+    """The process-wide recorder used by the module-level functions (made on first use,
+    so a tool with its own ``Telemetry`` never pays for doorstep's)."""
+    global _default
+    if _default is None:
+        _default = Recorder()
     return _default
 
 
 def record(name: str, **props: Any) -> bool:
     """Record an event in memory (see the module docstring); costs no I/O."""
-    return _default.record(name, **props)
+    return default().record(name, **props)
 
 
 def flush() -> str:
     """Hand waiting events on if consent allows (also done automatically at exit)."""
-    return _default.flush()
+    return default().flush()
 
 
 def confirm(enabled: bool, source: str) -> consent_record.ConsentRecord:
     """Record the user's answer: "yes" sends what waited, "no" drops it."""
-    return _default.confirm(enabled, source)
+    return default().confirm(enabled, source)
 
 
 def discard() -> None:
     """Forget every event waiting in memory."""
-    _default.discard()
+    default().discard()
 
 
 __all__ = ["BUFFER_LIMIT", "Recorder", "confirm", "default", "discard", "flush", "record"]
