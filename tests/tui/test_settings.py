@@ -269,3 +269,20 @@ def test_forget_turns_off_and_asks_for_one_deletion(capture: Any, endpoint: str)
     assert "asked to delete this install's events" in seen[0]
     (request,) = capture.requests
     assert (request.method, request.path) == ("DELETE", f"/v1/installs/{INSTALL_ID}")
+
+
+def test_the_toggle_says_when_the_machine_policy_keeps_it_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "etc-xdg" / "doorstep" / "telemetry.toml"
+    policy.parent.mkdir(parents=True)
+    policy.write_text("enabled = false\n", encoding="utf-8")
+    seen: list[str] = []
+
+    async def look(pilot: Pilot) -> None:
+        seen.append(screen_text(pilot.app))
+
+    drive("space", look, "q")
+
+    assert "machine's policy" in " ".join(seen[0].split())
+    assert saved() is None  # nothing was changed
