@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from doorstep.consent import decision as consent
@@ -15,11 +14,9 @@ from doorstep.foundation import paths
 from doorstep.foundation.product import Product
 
 
-def _usage_notes(recorder: telemetry.Recorder, state_dir: Path) -> list[str]:
+def _usage_notes(counts: usage.Counts, today: str) -> list[str]:
     # Daily counts wait in usage.json: the days that are over go at the next flush,
     # each command as one usage_rollup; today's go once today is over.
-    counts = usage.pending(state_dir)
-    today = recorder.today()
     notes = []
     for day in sorted(counts):
         words = ", ".join(
@@ -31,32 +28,15 @@ def _usage_notes(recorder: telemetry.Recorder, state_dir: Path) -> list[str]:
     return notes
 
 
-def _due_rollups(recorder: telemetry.Recorder, state_dir: Path) -> list[dict[str, Any]]:
-    counts = usage.pending(state_dir)
-    today = recorder.today()
-    return [
-        {
-            "name": "usage_rollup",
-            "day": day,
-            "seq": seq,
-            "props": {"command": command, "count": runs, "errors": errors},
-        }
-        for seq, (day, command, runs, errors) in enumerate(
-            (day, command, pair[0], pair[1])
-            for day in sorted(counts)
-            if day < today
-            for command, pair in sorted(counts[day].items())
-        )
-    ]
-
-
 def next_body(product: Product) -> tuple[dict[str, Any], list[str]]:
     """The next body and notes for people (what the body is, and whether it would go)."""
     where = paths.for_product(product)
     bodies = sender.next_bodies(Spool(where.state_dir))
     recorder = telemetry.Recorder(product)
     notes = []
-    rollups = _due_rollups(recorder, where.state_dir)
+    counts = usage.pending(where.state_dir)
+    today = recorder.today()
+    rollups = [usage.event(rollup, seq) for seq, rollup in enumerate(usage.due(counts, today))]
     if bodies:
         body = bodies[0]
         if len(bodies) > 1:
@@ -66,7 +46,7 @@ def next_body(product: Product) -> tuple[dict[str, Any], list[str]]:
     else:
         body = recorder.preview()
         notes.append("nothing is waiting to be sent: this is the envelope alone")
-    notes += _usage_notes(recorder, where.state_dir)
+    notes += _usage_notes(counts, today)
     decision = recorder.decide()
     if decision.state != consent.ON:
         notes.append(

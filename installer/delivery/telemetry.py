@@ -184,13 +184,10 @@ class Recorder:
         except OSError:
             return  # an unwritable state folder costs the counts, never the command
         for rollup in due:
-            props = {k: rollup[k] for k in ("command", "count", "errors")}
-            clean = self._schema.clean_props("usage_rollup", props)
-            if clean is not None and set(clean) == set(props):
-                seq = next(self._seq)
-                self._events.append(
-                    {"name": "usage_rollup", "day": rollup["day"], "seq": seq, "props": clean}
-                )
+            event = usage.event(rollup, next(self._seq))
+            clean = self._schema.clean_props("usage_rollup", event["props"])
+            if clean is not None and set(clean) == set(event["props"]):
+                self._events.append(dict(event, props=clean))
 
     def _install_id(self, decision: consent.Decision) -> Optional[str]:
         where = self.paths()

@@ -58,6 +58,23 @@ def merge(into: Counts, counts: Counts) -> None:
             entry[1] = min(entry[1] + errors, MAX_COUNT)
 
 
+def due(counts: Counts, today: str) -> list[dict[str, Any]]:
+    """The rollups of every day before ``today``, ``{"day", "command", "count", "errors"}``,
+    oldest first, each day's commands in order."""
+    return [
+        {"day": day, "command": command, "count": pair[0], "errors": pair[1]}
+        for day in sorted(counts)
+        if day < today
+        for command, pair in sorted(counts[day].items())
+    ]
+
+
+def event(rollup: dict[str, Any], seq: int) -> dict[str, Any]:
+    """The ``usage_rollup`` event that carries ``rollup`` (one of ``due``'s)."""
+    props = {key: rollup[key] for key in ("command", "count", "errors")}
+    return {"name": "usage_rollup", "day": rollup["day"], "seq": seq, "props": props}
+
+
 def settle(state_dir: Path, counts: Counts, today: str) -> list[dict[str, Any]]:
     """Merge ``counts`` into the day's file and take out every day before ``today``.
 
@@ -73,12 +90,9 @@ def settle(state_dir: Path, counts: Counts, today: str) -> list[dict[str, Any]]:
     with Spool(state_dir).locked():
         stored = read(path)
         merge(stored, counts)
-        due = sorted(day for day in stored if day < today)
-        rollups = [
-            {"day": day, "command": command, "count": pair[0], "errors": pair[1]}
-            for day in due
-            for command, pair in sorted(stored.pop(day).items())
-        ]
+        rollups = due(stored, today)
+        for day in {rollup["day"] for rollup in rollups}:
+            stored.pop(day)
         # Days far in the future (a clock that jumped) are not kept forever.
         for day in sorted(stored)[:-MAX_DAYS]:
             stored.pop(day)
@@ -95,4 +109,4 @@ def pending(state_dir: Path) -> Counts:
     return read(state_dir / FILE_NAME)
 
 
-__all__ = ["FILE_NAME", "Counts", "add", "merge", "pending", "read", "settle"]
+__all__ = ["FILE_NAME", "Counts", "add", "due", "event", "merge", "pending", "read", "settle"]
