@@ -26,8 +26,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks
     fcntl = None  # type: ignore[assignment]
 
 from doorstep.consent import decision as consent
-from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
+from doorstep.consent import standing
 from doorstep.delivery.spool import SENDER_LOCK, Entry, Spool
 from doorstep.foundation import flags, paths, product
 
@@ -162,10 +162,7 @@ def next_bodies(spool: Spool) -> list[dict]:
 
 
 def _decision(flag: Optional[bool]) -> consent.Decision:
-    where = paths.for_product()
-    record = consent_record.read(where.record)
-    policy = machine_policy.read(where.policy)
-    return consent.resolve(os.environ, flag, record, product.current(), policy)
+    return standing.decide(paths.for_product(), os.environ, flag, product.current()).decision
 
 
 def _sendable(flag: Optional[bool]) -> Callable[[Entry], bool]:

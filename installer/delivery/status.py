@@ -13,6 +13,7 @@ from typing import Any, Optional
 from doorstep.consent import decision as consent
 from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
+from doorstep.consent import standing
 from doorstep.foundation.paths import Paths
 from doorstep.foundation.product import Product
 
@@ -110,9 +111,8 @@ class Status:
 
 def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None) -> Status:
     """Everything status shows, read once; never raises for anything on disk."""
-    record = consent_record.read(where.record)
-    policy = machine_policy.read(where.policy)
-    decision = consent.resolve(env, flag, record, product, policy)
+    found = standing.decide(where, env, flag, product)
+    record, policy, decision = found.record, found.policy, found.decision
     new: tuple[str, ...] = ()
     saved = record.record
     if saved is not None and saved.enabled:

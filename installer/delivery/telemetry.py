@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from doorstep.consent import decision as consent
-from doorstep.consent import policy as machine_policy
 from doorstep.consent import record as consent_record
+from doorstep.consent import standing
 from doorstep.events import schema
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.paths import Paths, for_product
@@ -142,10 +142,7 @@ class Recorder:
 
     def decide(self) -> consent.Decision:
         """Consent as it stands now: the record is read afresh every time."""
-        where = self.paths()
-        record = consent_record.read(where.record)
-        policy = machine_policy.read(where.policy)
-        return consent.resolve(self.env, self.flag, record, self.product, policy)
+        return standing.decide(self.paths(), self.env, self.flag, self.product).decision
 
     def flush(self, wait: Optional[float] = None) -> str:
         """Hand waiting events on if consent allows: "sent", "kept" (undecided) or "dropped".

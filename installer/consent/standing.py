@@ -1,0 +1,33 @@
+"""Consent as it stands now: the consent record and the machine policy read afresh from
+disk, then the pure ``decision.resolve``. Every place that decides calls this."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Optional
+
+from doorstep.consent import decision, policy, record
+from doorstep.foundation.paths import Paths
+from doorstep.foundation.product import Product
+
+
+@dataclass(frozen=True)
+class Found:
+    """The decision and the two files it was made from (status shows all three)."""
+
+    decision: decision.Decision
+    record: record.RecordRead
+    policy: policy.PolicyRead
+
+
+def decide(where: Paths, env: Mapping[str, str], flag: Optional[bool], product: Product) -> Found:
+    """Read ``where``'s record and machine policy and resolve; never raises for a file."""
+    the_record = record.read(where.record)
+    the_policy = policy.read(where.policy)
+    return Found(
+        decision.resolve(env, flag, the_record, product, the_policy), the_record, the_policy
+    )
+
+
+__all__ = ["Found", "decide"]
