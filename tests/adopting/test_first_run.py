@@ -58,11 +58,8 @@ def test_without_a_terminal_nothing_is_asked_or_sent(
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[tmux.Terminal]:
     # Tall enough that the explanation, the question and two runs' output all stay on screen.
-    the_terminal = tmux.Terminal(tmp_path, 80, 60)
-    try:
+    with tmux.Terminal(tmp_path, 80, 60) as the_terminal:
         yield the_terminal
-    finally:
-        the_terminal.close()
 
 
 def start_in_terminal(

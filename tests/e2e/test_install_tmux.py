@@ -58,11 +58,8 @@ def site(install_kit: Kit, tmp_path: Path) -> Iterator[StaticServer]:
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[tmux.Terminal]:
-    the_terminal = tmux.Terminal(tmp_path, 100, 30)
-    try:
+    with tmux.Terminal(tmp_path, 100, 30) as the_terminal:
         yield the_terminal
-    finally:
-        the_terminal.close()
 
 
 def start_install(

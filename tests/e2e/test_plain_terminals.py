@@ -23,11 +23,8 @@ pytestmark = [
 
 
 def terminal_of(tmp_path: Path, width: int, height: int) -> Iterator[tmux.Terminal]:
-    the_terminal = tmux.Terminal(tmp_path, width, height)
-    try:
+    with tmux.Terminal(tmp_path, width, height) as the_terminal:
         yield the_terminal
-    finally:
-        the_terminal.close()
 
 
 @pytest.mark.parametrize(

@@ -28,11 +28,8 @@ pytestmark = [
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[tmux.Terminal]:
-    the_terminal = tmux.Terminal(tmp_path, 80, 24)
-    try:
+    with tmux.Terminal(tmp_path, 80, 24) as the_terminal:
         yield the_terminal
-    finally:
-        the_terminal.close()
 
 
 def start_setup(terminal: tmux.Terminal, home: Path, endpoint: str, redirect: str = "") -> Path:

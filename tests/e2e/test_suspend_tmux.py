@@ -24,11 +24,8 @@ pytestmark = [
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[tmux.Terminal]:
-    the_terminal = tmux.Terminal(tmp_path, 80, 24)
-    try:
+    with tmux.Terminal(tmp_path, 80, 24) as the_terminal:
         yield the_terminal
-    finally:
-        the_terminal.close()
 
 
 def test_ctrl_z_suspends_and_fg_resumes_without_answering(

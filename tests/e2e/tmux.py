@@ -88,6 +88,12 @@ class Terminal:
     def close(self) -> None:
         self._tmux("kill-server")
 
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def wait_for_file(path: Path) -> str:
     """The content of ``path`` once it exists and is not empty (bounded polling)."""

@@ -49,11 +49,8 @@ def site(acme: Adopted, tmp_path: Path) -> Iterator[StaticServer]:
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[tmux.Terminal]:
-    the_terminal = tmux.Terminal(tmp_path, 100, 30)
-    try:
+    with tmux.Terminal(tmp_path, 100, 30) as the_terminal:
         yield the_terminal
-    finally:
-        the_terminal.close()
 
 
 def test_curl_pipe_sh_opens_the_tools_own_onboarding(
