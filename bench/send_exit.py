@@ -91,13 +91,14 @@ def timed(env: dict[str, str]) -> tuple[float, float]:
 
 def fill_spool(env: dict[str, str]) -> None:
     code = (
-        "import uuid\n"
         "from doorstep.consent import record as consent_record\n"
         "from doorstep.events import envelope\n"
         "from doorstep.foundation import paths\n"
         "from doorstep.delivery.spool import Entry, Spool, MAX_BYTES\n"
         "spool = Spool(paths.for_product().state_dir)\n"
-        "env = envelope.build({}, str(uuid.uuid4()))\n"
+        "# The id on record: a sender sends only what carries it.\n"
+        "saved = consent_record.read(paths.for_product().record).record\n"
+        "env = envelope.build({}, saved.install_id)\n"
         "event = {'name': 'onboarding_step_viewed', 'day': consent_record.today(),"
         " 'seq': 0, 'props': {'step': 'privacy'}}\n"
         "while not spool.path.exists() or spool.path.stat().st_size < MAX_BYTES - 1024:\n"
