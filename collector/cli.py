@@ -115,6 +115,26 @@ def _parser(product: Product) -> argparse.ArgumentParser:
         ),
     )
 
+    serve.add_argument(
+        "--dashboard-port",
+        metavar="N",
+        type=int,
+        help=(
+            "also serve the report as a web page at GET /dashboard on this port (its own "
+            "listener: the ingest port never serves it); 0 picks one"
+        ),
+    )
+    serve.add_argument(
+        "--dashboard-host",
+        metavar="HOST",
+        default="127.0.0.1",
+        help=(
+            "address the dashboard listens on (127.0.0.1); any other needs a token in "
+            f"{product.env('COLLECTOR_TOKEN')}, which every request must then carry "
+            "(Authorization: Bearer, or HTTP Basic with the token as password)"
+        ),
+    )
+
     report = commands.add_parser(
         "report", help="print the funnel, usage by command, the product's events and the mix"
     )
@@ -123,6 +143,20 @@ def _parser(product: Product) -> argparse.ArgumentParser:
     report.add_argument("--days", type=int, default=30, help="how many days back (30)")
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--include-ci", action="store_true", help="count runs on CI machines too")
+    report.add_argument(
+        "--html",
+        metavar="FILE",
+        type=Path,
+        help="write the dashboard's page to FILE, self-contained (- for standard output)",
+    )
+    report.add_argument(
+        "--public",
+        action="store_true",
+        help=(
+            "for publishing (with --html or --json): every count behind which fewer than "
+            "5 installs stand is shown as <5, and the database's path is left out"
+        ),
+    )
 
     retention = schema.for_product(product).retention_days
     prune = commands.add_parser("prune", help="delete events past the retention window")
@@ -183,6 +217,13 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
             raise UsageError(f"{flag} must be a number, at least 0 (0 for no limit)")
     if not 1 <= args.max_connections <= 1_000_000:
         raise UsageError("--max-connections must be between 1 and 1000000")
+    if args.dashboard_port is not None:
+        if not 0 <= args.dashboard_port <= 65535:
+            raise UsageError("--dashboard-port must be between 0 and 65535")
+        if args.dashboard_port == args.port != 0:
+            raise UsageError("--dashboard-port must differ from --port (the dashboard has its own)")
+    elif args.dashboard_host != "127.0.0.1":
+        raise UsageError("--dashboard-host is only used with --dashboard-port")
     key = args.posthog_key or os.environ.get(product.env("POSTHOG_KEY"), "")
     url: Optional[str] = None
     if args.forward_posthog is not None:
@@ -203,7 +244,7 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
             # The extra is doorstep's own, whichever product's events are served.
             f"serving needs uvicorn: pip install '{product_module.own().package}[collector]'"
         ) from None
-    from doorstep.collector import server
+    from doorstep.collector import dashboard, server
 
     settings = server.Settings(
         db=_db(args, product),
@@ -215,6 +256,9 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
         max_events_per_second=args.max_events_per_second,
         max_db_mb=args.max_db_mb,
         max_connections=args.max_connections,
+        dashboard_port=args.dashboard_port,
+        dashboard_host=args.dashboard_host,
+        dashboard_token=dashboard.token(product),
     )
     return server.serve(settings, sys.stdout, prefix)
 
@@ -225,17 +269,46 @@ def _report(args: argparse.Namespace, product: Product) -> int:
 
     if not 1 <= args.days <= 3660:
         raise UsageError("--days must be between 1 and 3660")
+    if args.html is not None and args.json:
+        raise UsageError("--html and --json: choose one")
+    if args.public and args.html is None and not args.json:
+        raise UsageError("--public is only used with --html or --json")
     store = Store.open_existing(_db(args, product))
     try:
         data = report.gather(store, args.days, args.include_ci, product=product)
     finally:
         store.close()
+    if args.public:
+        from doorstep.collector.public import public
+
+        data = public(data)
     if args.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return EXIT_OK
+    if args.html is not None:
+        return _write_html(args.html, data, product)
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     title = f"{product.display_name} collector report"
     sys.stdout.write(report.render(data, title, unicode=encoding == "utf8"))
+    return EXIT_OK
+
+
+def _write_html(path: Path, data: dict, product: Product) -> int:
+    from doorstep.collector import page
+    from doorstep.foundation import atomic
+
+    title = f"{product.display_name} collector report"
+    text = page.render(data, title, f"{product.name} collector report", path=None)
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    # A published page is for everyone; the operator's own one names the database.
+    mode = 0o644 if data.get("public") else 0o600
+    try:
+        atomic.write_atomic(path.expanduser(), text.encode("utf-8"), mode=mode)
+    except OSError as exc:
+        raise DoorstepError(f"cannot write {path}: {exc.strerror or exc}") from None
+    sys.stderr.write(f"wrote {path}\n")
     return EXIT_OK
 
 

@@ -31,6 +31,7 @@ from doorstep.collector import budget as budget_module
 from doorstep.collector import forward
 from doorstep.collector.app import App, build
 from doorstep.collector.budget import Budget
+from doorstep.collector.dashboard import LOOPBACK
 from doorstep.collector.forward import Forwarder
 from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import Store
@@ -51,7 +52,7 @@ REQUEST_TIMEOUT = 10.0  # seconds for a whole request to arrive, head and body
 KEEP_ALIVE = 5.0  # seconds an idle connection is kept open after an answer
 _SPARE_FILES = 64  # open files kept for the database, the forwarder and the rest
 _BACKLOG = 2048  # connections the kernel queues for accepting (and asyncio takes at once)
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_DASHBOARD_CONNECTIONS = 64  # the dashboard's readers are few; its limit keeps them so
 _ANY = ("0.0.0.0", "::", "")
 
 log = logging.getLogger("collector")
@@ -74,6 +75,10 @@ class Settings:
     request_timeout: float = REQUEST_TIMEOUT  # seconds for a whole request to arrive
     keep_alive: float = KEEP_ALIVE  # seconds an idle connection stays open after an answer
     forward_interval: float = forward.INTERVAL  # seconds between posts to PostHog, at least
+    # The dashboard's own listener (dashboard.py); None for no dashboard.
+    dashboard_port: Optional[int] = None
+    dashboard_host: str = DEFAULT_HOST
+    dashboard_token: Optional[str] = field(default=None, repr=False)  # never printed
     # Whose events are accepted: the app validates with this product's schema.
     product: Product = field(default_factory=product_module.current)
 
@@ -180,15 +185,19 @@ class Service:
         return lines
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket, or a one-line DoorstepError (port taken, bad host, no permission)."""
+def listen(host: str, port: int, flags: tuple[str, str] = ("--host", "--port")) -> socket.socket:
+    """A listening socket, or a one-line DoorstepError (port taken, bad host, no permission).
+
+    ``flags`` name the options that chose the host and the port, for the error.
+    """
+    host_flag, port_flag = flags
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
         sock = socket.socket(family, kind, proto)
     except (OSError, UnicodeError) as exc:
-        raise DoorstepError(f"cannot listen on --host {host!r}: {_why(exc)}") from None
+        raise DoorstepError(f"cannot listen on {host_flag} {host!r}: {_why(exc)}") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
@@ -196,7 +205,7 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise DoorstepError(
-            f"cannot listen on port {port}: {_why(exc)} (choose another with --port)"
+            f"cannot listen on port {port}: {_why(exc)} (choose another with {port_flag})"
         ) from None
     sock.setblocking(False)
     return sock
@@ -204,7 +213,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 def where(host: str) -> str:
     """The listening scope in words; the host literal is never printed (see module doc)."""
-    if host in _LOOPBACK:
+    if host in LOOPBACK:
         return "this machine only"
     if host in _ANY:
         return "all interfaces"
@@ -335,23 +344,99 @@ def configure_logging(stream: IO[str], prefix: str) -> None:
     access.disabled = True
 
 
+class Board:
+    """The dashboard (``dashboard.Dashboard``) on its own socket, served in a thread.
+
+    Made before anything else opens, so that a dashboard that may not listen where it was
+    asked to (no token) or cannot (port taken) stops ``serve`` in one line.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from doorstep.collector import dashboard
+
+        assert settings.dashboard_port is not None
+        self.settings = settings
+        dashboard.check_host(settings.dashboard_host, settings.product, settings.dashboard_token)
+        self.sock = listen(
+            settings.dashboard_host,
+            settings.dashboard_port,
+            ("--dashboard-host", "--dashboard-port"),
+        )
+        self.app = dashboard.Dashboard(settings.db, settings.product, settings.dashboard_token)
+        self._server: Any = None
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def start(self) -> None:
+        from doorstep.collector import connections  # deferred: it imports uvicorn
+
+        settings = self.settings
+        guard = connections.Guard(_DASHBOARD_CONNECTIONS, settings.request_timeout)
+        self._server = uvicorn_server(self.app, guard, settings.keep_alive)
+        # uvicorn takes signals only in the main thread: Ctrl-C stops the ingest server,
+        # and serve() then closes this one.
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self.sock]},
+            name="collector-dashboard",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def started(self) -> bool:
+        return self._server is not None and bool(self._server.started)
+
+    def line(self) -> str:
+        """The start-up line: where, and whether a token is needed (never the token)."""
+        settings = self.settings
+        guarded = "; a token is needed" if settings.dashboard_token else ""
+        return (
+            f"dashboard on port {self.port} ({where(settings.dashboard_host)}) "
+            f"at GET /dashboard{guarded}"
+        )
+
+    def close(self, timeout: float = 10.0) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                self._server.force_exit = True
+                self._thread.join(timeout)
+        self.sock.close()
+
+
 def serve(settings: Settings, out: IO[str], prefix: str) -> int:
     """Run until interrupted (Ctrl-C or SIGTERM); returns the exit code."""
     configure_logging(sys.stderr, prefix)
-    sock = listen(settings.host, settings.port)
+    board = Board(settings) if settings.dashboard_port is not None else None
+    try:
+        sock = listen(settings.host, settings.port)
+    except BaseException:
+        if board is not None:
+            board.close()
+        raise
     try:
         service = Service(settings)
     except BaseException:
         sock.close()
+        if board is not None:
+            board.close()
         raise
     port = sock.getsockname()[1]
     service.start()
     server = service.server()
+    if board is not None:
+        board.start()
     out.write(
         f"{prefix}: listening on port {port} ({where(settings.host)}); POST /v1/events "
         f"({settings.product.display_name}'s schema); database {settings.db}; Ctrl-C stops\n"
     )
     out.write(f"{prefix}: {service.limits()}\n")
+    if board is not None:
+        out.write(f"{prefix}: {board.line()}\n")
     if service.forwarder is not None:
         out.write(f"{prefix}: {forwarding(service.forwarder)}\n")
     out.flush()
@@ -364,6 +449,8 @@ def serve(settings: Settings, out: IO[str], prefix: str) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sock.close()
+        if board is not None:
+            board.close()
         for line in service.stop():
             out.write(f"{prefix}: {line}\n")
         out.flush()
@@ -393,12 +480,20 @@ class Running:
     _server: Any
     _thread: threading.Thread
     _sock: socket.socket
+    board: Optional[Board] = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1/events"
 
+    @property
+    def dashboard_url(self) -> str:
+        assert self.board is not None, "started without a dashboard_port"
+        return f"http://127.0.0.1:{self.board.port}/dashboard"
+
     def close(self, timeout: float = 10.0) -> list[str]:
+        if self.board is not None:
+            self.board.close(timeout)
         self._server.should_exit = True
         self._thread.join(timeout)
         if self._thread.is_alive():
@@ -412,9 +507,16 @@ def start(settings: Settings, timeout: float = 10.0) -> Running:
     """Serve ``settings`` in a daemon thread; returns once the server accepts connections."""
     sock = listen(settings.host, settings.port)
     try:
+        board = Board(settings) if settings.dashboard_port is not None else None
+    except BaseException:
+        sock.close()
+        raise
+    try:
         service = Service(settings)
     except BaseException:
         sock.close()
+        if board is not None:
+            board.close()
         raise
     service.start()
     server = service.server()
@@ -422,13 +524,15 @@ def start(settings: Settings, timeout: float = 10.0) -> Running:
         target=server.run, kwargs={"sockets": [sock]}, name="collector-server", daemon=True
     )
     thread.start()
-    running = Running(service, sock.getsockname()[1], server, thread, sock)
+    if board is not None:
+        board.start()
+    running = Running(service, sock.getsockname()[1], server, thread, sock, board)
     deadline = threading.Event()
     for _ in range(int(timeout / 0.01)):
-        if server.started or not thread.is_alive():
+        if (server.started and (board is None or board.started())) or not thread.is_alive():
             break
         deadline.wait(0.01)
-    if not server.started:
+    if not server.started or (board is not None and not board.started()):
         running.close()
         raise DoorstepError("the collector did not start")
     return running
@@ -442,6 +546,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "MAX_DB_MB",
+    "Board",
     "Running",
     "Service",
     "Settings",

@@ -2,8 +2,9 @@
 # shellcheck shell=dash
 # The whole test suite on a fresh machine: installs what the tests need, then runs them.
 #   sh tests/run.sh [pytest arguments]
-# Needs python3 >= 3.9; system tools (tmux, dash, busybox, shellcheck, zsh, fish, curl)
-# come from the distribution's packages when they are missing (Debian/Ubuntu: apt-get).
+# Needs python3 >= 3.9; system tools (tmux, dash, busybox, shellcheck, zsh, fish, curl,
+# and chromium for the dashboard's browser tests) come from the distribution's packages
+# when they are missing (Debian/Ubuntu: apt-get).
 set -eu
 
 say() { printf 'tests/run.sh: %s\n' "$*" >&2; }
@@ -11,7 +12,7 @@ err() { say "$*"; exit 1; }
 
 install_system_tools() {
     missing=""
-    for tool in tmux dash busybox shellcheck zsh fish curl; do
+    for tool in tmux dash busybox shellcheck zsh fish curl chromium; do
         command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
     done
     [ -z "$missing" ] && return 0
