@@ -184,7 +184,7 @@ def main(rest: list[str], product: Product) -> int:
         if args.command == "serve":
             return _serve(args, chosen, prefix)
         if args.command == "report":
-            return _report(args, chosen)
+            return _report(args, chosen, prefix)
         return _prune(args, chosen)
 
     return guarded(prefix, run)
@@ -259,11 +259,18 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
         dashboard_port=args.dashboard_port,
         dashboard_host=args.dashboard_host,
         dashboard_token=dashboard.token(product),
+        report_command=_report_command(args, prefix),
     )
     return server.serve(settings, sys.stdout, prefix)
 
 
-def _report(args: argparse.Namespace, product: Product) -> int:
+def _report_command(args: argparse.Namespace, prefix: str) -> str:
+    """The command that prints a page's numbers, for its footer: this very program's."""
+    chosen = f" --product {args.product}" if args.product is not None else ""
+    return f"{prefix} report{chosen}"
+
+
+def _report(args: argparse.Namespace, product: Product, prefix: str) -> int:
     from doorstep.collector import report
     from doorstep.collector.store import Store
 
@@ -286,19 +293,19 @@ def _report(args: argparse.Namespace, product: Product) -> int:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return EXIT_OK
     if args.html is not None:
-        return _write_html(args.html, data, product)
+        return _write_html(args.html, data, product, _report_command(args, prefix))
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     title = f"{product.display_name} collector report"
     sys.stdout.write(report.render(data, title, unicode=encoding == "utf8"))
     return EXIT_OK
 
 
-def _write_html(path: Path, data: dict, product: Product) -> int:
+def _write_html(path: Path, data: dict, product: Product, command: str) -> int:
     from doorstep.collector import page
     from doorstep.foundation import atomic
 
     title = f"{product.display_name} collector report"
-    text = page.render(data, title, f"{product.name} collector report", path=None)
+    text = page.render(data, title, command, path=None)
     if str(path) == "-":
         sys.stdout.write(text)
         return EXIT_OK

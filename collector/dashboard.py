@@ -90,6 +90,7 @@ class Dashboard:
         db: Path,
         product: Product,
         secret: Optional[str] = None,
+        command: Optional[str] = None,
         today: Optional[Callable[[], str]] = None,
     ) -> None:
         self.db = db
@@ -97,7 +98,8 @@ class Dashboard:
         self._secret = secret
         self._today = today
         self._title = f"{product.display_name} collector"
-        self._command = f"{product.name} collector report"
+        # The report command that prints the same numbers, for the page's footer.
+        self._command = command or f"{product.name} collector report"
 
     def __repr__(self) -> str:  # never the token
         return f"Dashboard({self.db!s}, {self.product.name})"

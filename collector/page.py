@@ -397,7 +397,8 @@ def render(
 ) -> str:
     """The whole page. ``path`` is where the window links point; None (a file) for none.
 
-    ``command`` is the report command that prints the same numbers, for the footer.
+    ``command`` is the report command that prints the same numbers, for the footer of
+    the operator's page (a published page names none).
     """
     window, totals = data["window"], data["totals"]
     published = data.get("public")
@@ -454,16 +455,17 @@ def render(
         _mix(data),
         _cannot_know(data),
     ]
-    days_flag = f" --days {window['days']}"
-    ci_flag = " --include-ci" if window["include_ci"] else ""
-    public_flag = " --public" if published else ""
     held = data["database"]
     where = f" ({held['path']})" if held.get("path") else ""
+    same = ""
+    if not published:  # the operator's page names the command; a published one need not
+        days_flag = f" --days {window['days']}"
+        ci_flag = " --include-ci" if window["include_ci"] else ""
+        same = f" The same numbers: <code>{escape(command)} --json{days_flag}{ci_flag}</code>."
     footer = (
         f'<footer class="muted"><p>Drawn by the collector from its own database{escape(where)}; '
         f"the oldest day it holds: {escape(held.get('oldest_day') or 'none')}; events are kept "
-        f"{escape(str(held.get('retention_days', '?')))} days. The same numbers: "
-        f"<code>{escape(command)} --json{days_flag}{ci_flag}{public_flag}</code>.</p></footer>"
+        f"{escape(str(held.get('retention_days', '?')))} days.{same}</p></footer>"
     )
     return head + "".join(intro) + "".join(sections) + footer + "</main></body></html>\n"
 

@@ -79,6 +79,7 @@ class Settings:
     dashboard_port: Optional[int] = None
     dashboard_host: str = DEFAULT_HOST
     dashboard_token: Optional[str] = field(default=None, repr=False)  # never printed
+    report_command: Optional[str] = None  # the page's footer names it (default: the product's)
     # Whose events are accepted: the app validates with this product's schema.
     product: Product = field(default_factory=product_module.current)
 
@@ -362,7 +363,9 @@ class Board:
             settings.dashboard_port,
             ("--dashboard-host", "--dashboard-port"),
         )
-        self.app = dashboard.Dashboard(settings.db, settings.product, settings.dashboard_token)
+        self.app = dashboard.Dashboard(
+            settings.db, settings.product, settings.dashboard_token, settings.report_command
+        )
         self._server: Any = None
         self._thread: Optional[threading.Thread] = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -94,6 +95,13 @@ def wait_until(predicate: Any, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.05)
     return bool(predicate())
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 a moment ago (for a listener that must be named up front)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

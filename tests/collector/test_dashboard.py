@@ -24,7 +24,7 @@ from doorstep.collector import days, report, server
 from doorstep.collector.store import Store
 from doorstep.events import schema
 from doorstep.foundation.product import from_file
-from tests.collector.conftest import Process, make_body, new_id, post, start_process
+from tests.collector.conftest import Process, free_port, make_body, new_id, post, start_process
 from tests.collector.test_product_collector import ANVIL_TOML, body_of
 from tests.support import page
 from tests.support.cli import run
@@ -70,12 +70,6 @@ def fill(url: str) -> dict[str, Any]:
     for body in bodies:
         assert post(url, body).status_code == 204
     return {"ids": ids}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -17,13 +17,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from doorstep.collector import cli, days
 from doorstep.events import envelope, schema, wire
 from doorstep.foundation.product import Product, from_file
 from tests.adopting.tools import ACME, write_source
-from tests.collector.conftest import Process, count, new_id, post, rows, start_process
+from tests.collector.conftest import (
+    Process,
+    count,
+    free_port,
+    new_id,
+    post,
+    rows,
+    start_process,
+)
 from tests.install import wheels
 from tests.support import wheelhouse
 from tests.support.cli import run
@@ -212,3 +221,30 @@ def test_naming_doorstep_itself_is_the_default(collector, db):
     assert named.returncode == default.returncode == 0, named.stderr
     assert json.loads(named.stdout) == json.loads(default.stdout)
     assert json.loads(named.stdout)["product"]["name"] == "doorstep"
+
+
+def test_the_products_dashboard_and_published_page_are_its_own(acme, tmp_path, acme_env):
+    port = free_port()
+    yield_served = served(
+        tmp_path / "board", "--product", "acme", "--dashboard-port", str(port), env=acme_env
+    )
+    process = next(yield_served)
+    try:
+        for _ in range(5):
+            assert post(process.url, acme_body(acme, new_id())).status_code == 204
+        html = httpx.get(f"http://127.0.0.1:{port}/dashboard", timeout=10).text
+        out = tmp_path / "public.html"
+        done = run(
+            "collector", "report", "--product", "acme", "--db", str(process.db),
+            "--html", str(out), "--public", env=acme_env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    finally:
+        yield_served.close()
+
+    assert "<title>Acme collector</title>" in html
+    assert "Acme&#x27;s event command_run" in html
+    assert "collector report --product acme --json --days 30" in html  # the command that works
+    published = out.read_text(encoding="utf-8")
+    assert "Acme collector report" in published and "command_run" in published
+    assert "doorstep" not in published.lower()  # a page Acme publishes says nothing of us
