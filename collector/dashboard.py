@@ -48,8 +48,15 @@ def token_variable(product: Product) -> str:
 
 
 def token(product: Product, env: Mapping[str, str] = os.environ) -> Optional[str]:
-    """The dashboard's token from the environment, or None (an empty one is none)."""
-    return env.get(token_variable(product)) or None
+    """The dashboard's token from the environment, or None (an empty one is none).
+
+    The product's own variable first; then the collector's own (DOORSTEP_COLLECTOR_TOKEN),
+    since the collector is one program whichever product's events it serves.
+    """
+    from doorstep.foundation import product as product_module
+
+    own = product_module.own().env(TOKEN)
+    return env.get(token_variable(product)) or env.get(own) or None
 
 
 def check_host(host: str, product: Product, secret: Optional[str]) -> None:

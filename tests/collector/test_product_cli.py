@@ -248,3 +248,33 @@ def test_the_products_dashboard_and_published_page_are_its_own(acme, tmp_path, a
     published = out.read_text(encoding="utf-8")
     assert "Acme collector report" in published and "command_run" in published
     assert "doorstep" not in published.lower()  # a page Acme publishes says nothing of us
+
+
+@pytest.mark.parametrize("variable", ["ACME_COLLECTOR_TOKEN", "DOORSTEP_COLLECTOR_TOKEN"])
+def test_the_products_dashboard_takes_its_token_or_the_collectors(tmp_path, acme_env, variable):
+    port, token = free_port(), "a-token-of-twenty-characters"
+    env = {**acme_env, variable: token}
+    yield_served = served(
+        tmp_path / "board", "--product", "acme", "--dashboard-port", str(port),
+        "--dashboard-host", "0.0.0.0", env=env,
+    )  # fmt: skip
+    process = next(yield_served)
+    try:
+        url = f"http://127.0.0.1:{port}/dashboard"
+        assert httpx.get(url, timeout=10).status_code == 401
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(url, headers=bearer, timeout=10).status_code == 200
+    finally:
+        yield_served.close()
+    assert token not in process.printed()
+
+
+def test_without_a_token_the_refusal_names_the_products_variable(tmp_path, acme_env):
+    done = run(
+        "collector", "serve", "--product", "acme", "--db", str(tmp_path / "db.sqlite3"),
+        "--dashboard-port", "0", "--dashboard-host", "0.0.0.0",
+        env={**acme_env, "ACME_COLLECTOR_TOKEN": "", "DOORSTEP_COLLECTOR_TOKEN": ""},
+    )  # fmt: skip
+
+    assert done.returncode == 1 and "ACME_COLLECTOR_TOKEN" in done.stderr
+    assert done.stderr.count("\n") == 1
