@@ -74,6 +74,7 @@ th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line
 td.n, th.n { text-align: right; white-space: nowrap; }
 caption { text-align: left; color: var(--muted); font-size: 0.9em; padding-bottom: 2px; }
 ul.know li { margin: 0.3em 0; }
+@media (max-width: 480px) { svg text { font-size: 13px; } }  /* the chart is drawn smaller */
 """
 
 
