@@ -14,7 +14,8 @@ each its own process under the same uvicorn configuration, get the same load in 
 - collector: ``doorstep collector serve`` itself (validate, rate-limit, store, answer),
   with the global ingest budget and the size cap off (they would measure themselves).
 
-Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, each server's
+Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, the server's
+CPU time per request (all its threads; steadier than events/s on a busy machine), its
 peak memory (its high-water resident set, Linux only), the load average before and after
 (other work on the machine skews every figure), and the database's bytes per million
 events (after a checkpoint, WAL included).
@@ -229,7 +230,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         db = Path(folder) / "bench.sqlite3"
         servers = {
             "bare (uvicorn, answers 204)": [sys.executable, str(peers), "bare"],
-            "validate (+ wire.parse, no storage)": [sys.executable, str(peers), "validate"],
+            "validate (+ wire.Parser, no storage)": [sys.executable, str(peers), "validate"],
             "collector (doorstep collector serve)": [
                 sys.executable,
                 "-m",
@@ -250,7 +251,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         for label, command in servers.items():
             process, port = _start(command, env)
             try:
+                cpu = _cpu_seconds(process.pid)
                 results[label] = _wrk(port, script, args.seconds, args.connections)
+                used = _cpu_seconds(process.pid)
+                results[label]["cpu_us"] = (
+                    (used - cpu) / results[label]["requests"] * 1e6
+                    if used is not None and cpu is not None and results[label]["requests"]
+                    else None
+                )
                 results[label]["peak_mib"] = _peak_mib(process.pid)
             finally:
                 _stop(process)
@@ -269,6 +277,15 @@ def _peak_mib(pid: int) -> Optional[float]:
         return None
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else None
+
+
+def _cpu_seconds(pid: int) -> Optional[float]:
+    """CPU time the process has used, user and system, all threads (None without /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
@@ -296,14 +313,15 @@ def _markdown(
         f"{args.connections} connections, {args.seconds} s each, batches of {BATCH} events; "
         f"load average (1, 5, 15 min) {load[0]} before, {load[1]} after.",
         "",
-        "| server | requests/s | events/s | p50 | p99 | non-204 | peak memory |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| server | requests/s | events/s | p50 | p99 | non-204 | CPU per request | peak memory |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r in results.items():
         per_second = r["ok"] / r["seconds"]
         lines.append(
             f"| {label} | {per_second:,.0f} | {per_second * BATCH:,.0f} | "
             f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['requests'] - r['ok']} | "
+            f"{'n/a' if r['cpu_us'] is None else format(r['cpu_us'], '.0f') + ' µs'} | "
             f"{'n/a' if r['peak_mib'] is None else format(r['peak_mib'], '.1f') + ' MiB'} |"
         )
     expected = collector["ok"] * BATCH
