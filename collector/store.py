@@ -54,6 +54,9 @@ class Pruned:
 
 # One encoder for every row: json.dumps with options builds a new encoder per call.
 _compact = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+_INSERT_EVENTS = "INSERT OR IGNORE INTO events VALUES "
+_ROW = "(?, ?, ?, ?, ?)"
+_ROWS_PER_INSERT = 100  # 500 parameters, within SQLite's oldest limit of 999
 _ENCODED = 4096  # encodings a Store remembers: cleaned values, each a few short strings
 
 
@@ -160,9 +163,16 @@ class Store:
                         (session, e["seq"], e["day"], e["name"], encode(e["props"]))
                         for e in body["events"]
                     ]
-                # One statement for every event of the commit: its rowcount is their sum.
-                cursor = db.executemany("INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)", rows)
-                stored = max(cursor.rowcount, 0)
+                stored = 0
+                # Many rows to a statement: each step gives the GIL away and takes it back,
+                # and each time the event loop may keep it for a while.
+                for start in range(0, len(rows), _ROWS_PER_INSERT):
+                    chunk = rows[start : start + _ROWS_PER_INSERT]
+                    cursor = db.execute(
+                        _INSERT_EVENTS + ", ".join((_ROW,) * len(chunk)),
+                        [value for row in chunk for value in row],
+                    )
+                    stored += max(cursor.rowcount, 0)
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
