@@ -9,12 +9,16 @@ install ids (so the per-install rate limit is not what is measured). Three serve
 each its own process under the same uvicorn configuration, get the same load in turn:
 
 - bare: reads the body and answers 204 (the cost of uvicorn and HTTP alone);
-- validate: also runs ``doorstep.events.wire.parse`` (the cost of the schema and the fence);
+- validate: also checks the body as the collector does, with a ``doorstep.events.wire.Parser``
+  (the cost of the schema and the fence);
 - collector: ``doorstep collector serve`` itself (validate, rate-limit, store, answer),
   with the global ingest budget and the size cap off (they would measure themselves).
 
-Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, and the
-database's bytes per million events (after a checkpoint, WAL included).
+Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, the server's
+CPU time per request (all its threads; steadier than events/s on a busy machine), its
+peak memory (its high-water resident set, Linux only), the load average before and after
+(other work on the machine skews every figure), and the database's bytes per million
+events (after a checkpoint, WAL included).
 """
 
 from __future__ import annotations
@@ -120,13 +124,15 @@ async def bare(scope, receive, send):
     await send({{"type": "http.response.start", "status": 204, "headers": []}})
     await send({{"type": "http.response.body", "body": b""}})
 
+parser = wire.Parser()
+
 async def validate(scope, receive, send):
     chunks, more = [], True
     while more:
         message = await receive()
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
-    body, _ = wire.parse(b"".join(chunks))
+    body, _ = parser.parse(b"".join(chunks))
     status = 204 if body is not None else 400
     await send({{"type": "http.response.start", "status": status, "headers": []}})
     await send({{"type": "http.response.body", "body": b""}})
@@ -224,7 +230,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         db = Path(folder) / "bench.sqlite3"
         servers = {
             "bare (uvicorn, answers 204)": [sys.executable, str(peers), "bare"],
-            "validate (+ wire.parse, no storage)": [sys.executable, str(peers), "validate"],
+            "validate (+ wire.Parser, no storage)": [sys.executable, str(peers), "validate"],
             "collector (doorstep collector serve)": [
                 sys.executable,
                 "-m",
@@ -241,20 +247,61 @@ def main(argv: Optional[list[str]] = None) -> int:
                 "0",
             ],
         }
+        load_before = _load()
         for label, command in servers.items():
             process, port = _start(command, env)
             try:
+                cpu = _cpu_seconds(process.pid)
                 results[label] = _wrk(port, script, args.seconds, args.connections)
+                used = _cpu_seconds(process.pid)
+                results[label]["cpu_us"] = (
+                    (used - cpu) / results[label]["requests"] * 1e6
+                    if used is not None and cpu is not None and results[label]["requests"]
+                    else None
+                )
+                results[label]["peak_mib"] = _peak_mib(process.pid)
             finally:
                 _stop(process)
+        load_after = _load()
         stored, size = _db_bytes(db)
     collector = results["collector (doorstep collector serve)"]
-    print(_markdown(args, results, stored, size, collector))
+    print(_markdown(args, results, stored, size, collector, (load_before, load_after)))
     return 0
 
 
+def _peak_mib(pid: int) -> Optional[float]:
+    """The process's peak resident memory so far, in MiB (None where /proc has no such line)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def _cpu_seconds(pid: int) -> Optional[float]:
+    """CPU time the process has used, user and system, all threads (None without /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{n:.2f}" for n in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _markdown(
-    args: argparse.Namespace, results: dict, stored: int, size: int, collector: dict
+    args: argparse.Namespace,
+    results: dict,
+    stored: int,
+    size: int,
+    collector: dict,
+    load: tuple[str, str],
 ) -> str:
     uname = platform.uname()
     lines = [
@@ -263,16 +310,19 @@ def _markdown(
         "",
         f"{os.cpu_count()} cores, {uname.system} {uname.release}, Python "
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; wrk, 1 thread, "
-        f"{args.connections} connections, {args.seconds} s each, batches of {BATCH} events.",
+        f"{args.connections} connections, {args.seconds} s each, batches of {BATCH} events; "
+        f"load average (1, 5, 15 min) {load[0]} before, {load[1]} after.",
         "",
-        "| server | requests/s | events/s | p50 | p99 | non-204 |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| server | requests/s | events/s | p50 | p99 | non-204 | CPU per request | peak memory |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r in results.items():
         per_second = r["ok"] / r["seconds"]
         lines.append(
             f"| {label} | {per_second:,.0f} | {per_second * BATCH:,.0f} | "
-            f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['requests'] - r['ok']} |"
+            f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['requests'] - r['ok']} | "
+            f"{'n/a' if r['cpu_us'] is None else format(r['cpu_us'], '.0f') + ' µs'} | "
+            f"{'n/a' if r['peak_mib'] is None else format(r['peak_mib'], '.1f') + ' MiB'} |"
         )
     expected = collector["ok"] * BATCH
     per_million = size / stored * 1_000_000 if stored else 0

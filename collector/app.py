@@ -75,6 +75,7 @@ class App:
         self.forwarder = forwarder
         # Fixed once here, so no request ever depends on which product is current.
         self.schema = the_schema if the_schema is not None else schema.current()
+        self._parser = wire.Parser(self.schema)  # remembers the events it has cleaned
         self.retention_days = (
             self.schema.retention_days if retention_days is None else retention_days
         )
@@ -137,7 +138,7 @@ class App:
         if length is not None and length.isdigit() and int(length) > wire.MAX_BODY_BYTES:
             raise _Refused(413, f"the body must be at most {wire.MAX_BODY_BYTES} bytes")
         raw = await _read_body(receive)
-        body, reason = wire.parse(raw, self.schema)
+        body, reason = self._parser.parse(raw)
         if body is None:
             raise _Refused(400, reason)
         low, high = self._accepted_days()

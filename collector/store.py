@@ -54,6 +54,10 @@ class Pruned:
 
 # One encoder for every row: json.dumps with options builds a new encoder per call.
 _compact = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+_INSERT_EVENTS = "INSERT OR IGNORE INTO events VALUES "
+_ROW = "(?, ?, ?, ?, ?)"
+_ROWS_PER_INSERT = 100  # 500 parameters, within SQLite's oldest limit of 999
+_ENCODED = 4096  # encodings a Store remembers: cleaned values, each a few short strings
 
 
 class Store:
@@ -62,6 +66,7 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        self._encoded: dict[tuple[Any, ...], str] = {}  # values -> their JSON, see _encode
 
     @classmethod
     def open(cls, path: Path, wait: float = 5.0) -> Store:
@@ -145,20 +150,27 @@ class Store:
     def insert(self, bodies: Sequence[dict[str, Any]]) -> int:
         """Store cleaned bodies (from ``wire.parse``) in one transaction; new events stored."""
         db = self._db
-        stored = 0
+        encode = self._encode
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                rows = []
                 for body in bodies:
                     if not body["events"]:
                         continue
                     session = self._session(body["envelope"])
-                    cursor = db.executemany(
-                        "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)",
-                        [
-                            (session, e["seq"], e["day"], e["name"], _compact(e["props"]))
-                            for e in body["events"]
-                        ],
+                    rows += [
+                        (session, e["seq"], e["day"], e["name"], encode(e["props"]))
+                        for e in body["events"]
+                    ]
+                stored = 0
+                # Many rows to a statement: each step gives the GIL away and takes it back,
+                # and each time the event loop may keep it for a while.
+                for start in range(0, len(rows), _ROWS_PER_INSERT):
+                    chunk = rows[start : start + _ROWS_PER_INSERT]
+                    cursor = db.execute(
+                        _INSERT_EVENTS + ", ".join((_ROW,) * len(chunk)),
+                        [value for row in chunk for value in row],
                     )
                     stored += max(cursor.rowcount, 0)
                 db.execute("COMMIT")
@@ -170,12 +182,28 @@ class Store:
             raise StoreError(f"cannot write to the database {self.path}: {_why(exc)}") from None
         return stored
 
+    def _encode(self, values: dict[str, Any]) -> str:
+        """``values`` as stored JSON; senders repeat the same few, so each is encoded once."""
+        try:
+            # The types too: True == 1 but encodes as true; floats (0.0 == -0.0) are not kept.
+            key = (tuple(values.items()), tuple(map(type, values.values())))
+            text = self._encoded.get(key)
+        except TypeError:  # an unhashable value: not remembered
+            return _compact(values)
+        if text is None:
+            text = _compact(values)
+            if float not in key[1]:
+                if len(self._encoded) >= _ENCODED:
+                    self._encoded.clear()
+                self._encoded[key] = text
+        return text
+
     def _session(self, envelope: dict[str, Any]) -> int:
         install_id, session_id = envelope["install_id"], envelope["session_id"]
         facts = {k: v for k, v in envelope.items() if k not in _IDS}
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO sessions (session_id, install_id, envelope) VALUES (?, ?, ?)",
-            (session_id, install_id, _compact(facts)),
+            (session_id, install_id, self._encode(facts)),
         )
         if cursor.rowcount == 1 and cursor.lastrowid is not None:
             return cursor.lastrowid

@@ -139,3 +139,74 @@ def test_parse_never_raises_and_keeps_only_clean_schema_values(raw: bytes) -> No
     assert wire.parse(wire.encode(body)) == (body, "")  # a parsed body is a fixed point
     for text in _strings(body["envelope"]) + _strings(body["events"]):
         assert redact.is_clean(text)
+
+
+# Values a prop may be given on the wire, the look-alikes among them: True == 1 == 1.0.
+wire_values = st.sampled_from(
+    [True, False, 0, 1, 1.0, 0.0, -0.0, 2, 3.5, "1", "true", "<1s", None, [], {}]
+) | st.sampled_from(
+    sorted(
+        {v for e in schema.current().events.values() for p in e.props.values() for v in p.values}
+    )
+)
+wire_events = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(sorted(schema.current().events)),
+        "day": st.sampled_from(["2026-11-22", "2026-02-30", 20261122]),
+        "seq": st.sampled_from([0, 1, 2**31 - 1, 2**31, -1, True, 1.0, "1"]),
+        "props": st.dictionaries(
+            st.sampled_from(["kind", "method", "stage", "duration", "ui", "keep_config", "x"]),
+            wire_values,
+            max_size=3,
+        ),
+    }
+)
+
+
+ids = st.sampled_from([INSTALL_ID, str(uuid.uuid4()), INSTALL_ID.upper(), "x", 1, None])
+wire_envelopes = st.builds(
+    lambda changes, install_id, session_id: {
+        **an_envelope(),
+        **changes,
+        "install_id": install_id,
+        "session_id": session_id,
+    },
+    st.dictionaries(
+        st.sampled_from([*sorted(schema.current().envelope), "x"]),
+        wire_values | st.sampled_from(["3.12", "1.0+g1a2b3c", "1.0/home/alice", "linux"]),
+        max_size=3,
+    ),
+    ids,
+    ids,
+)
+
+
+@given(
+    st.lists(st.tuples(wire_envelopes, st.lists(wire_events, max_size=6)), min_size=1, max_size=8)
+)
+def test_a_parser_answers_exactly_as_parse_does(
+    batches: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+) -> None:
+    parser = wire.Parser()
+    # Every envelope and event again, once the parser remembers it; then with new ids.
+    again = [({**e, "session_id": str(uuid.uuid4())}, events) for e, events in batches]
+    for the_envelope, events in batches + batches + again:
+        raw = json.dumps({"schema_version": 1, "envelope": the_envelope, "events": events})
+        assert parser.parse(raw.encode()) == wire.parse(raw.encode())
+
+
+def test_a_parser_tells_a_bool_from_the_number_it_equals() -> None:
+    parser = wire.Parser()
+    for name, prop in (("install_completed", "duration"), ("uninstall_started", "keep_config")):
+        for value in (1, True, 1.0, 0, False, 0.0, True, 1):
+            raw = wire.encode(
+                {**wire.body(an_envelope(), []), "events": [an_event(name, **{prop: value})]}
+            )
+            assert parser.parse(raw) == wire.parse(raw), (name, value)
+
+
+def test_a_parser_tells_a_bool_from_the_number_it_equals_in_the_envelope_too() -> None:
+    parser = wire.Parser()
+    for value in (True, 1, 1.0, False, 0, 0.0, True, 1):
+        raw = wire.encode({**wire.body(an_envelope(), []), "envelope": an_envelope(ci=value)})
+        assert parser.parse(raw) == wire.parse(raw), value
