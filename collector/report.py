@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import json
 import textwrap
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Optional
 
 from doorstep.collector import days
@@ -241,11 +242,12 @@ def _counted_props(the_schema: schema.Schema, own: Sequence[str]) -> set[tuple[s
 
 
 class _Runs:
-    """Every run (session) held: the install it belongs to, its envelope, the CI runs.
+    """Every run (session) held, as the number of its (envelope, install) pair.
 
-    Runs, installs and envelopes are small integers here (an install's or an envelope's
-    is its place in this read), so the sets the report builds hash cheaply; the table is
-    read in one row of ``group_concat``, never one Python object per row.
+    Installs and envelopes are numbered in the order read, and a run's pair is one
+    integer, ``envelope * installs + install``: the sets the report builds hold small
+    integers, and most of an install's runs share one pair. The table is read as one
+    row of ``group_concat``, never one Python object per row.
     """
 
     def __init__(self, store: Store, version_field: Optional[str]) -> None:
@@ -264,31 +266,54 @@ class _Runs:
             texts = [row[2] for row in rows]
         install_number = {owner: n for n, owner in enumerate(dict.fromkeys(owners))}
         envelope_number = {text: n for n, text in enumerate(dict.fromkeys(texts))}
-        self.installs = len(install_number)
-        # The parsed envelopes, by number.
+        self.width = max(1, len(install_number))
         self.facts: list[dict[str, Any]] = [json.loads(text) for text in envelope_number]
-        self.install: dict[int, int] = dict(zip(listed, map(install_number.__getitem__, owners)))
-        self.envelope: dict[int, int] = dict(zip(listed, map(envelope_number.__getitem__, texts)))
+        pairs = list(
+            map(
+                int.__add__,
+                map(self.width.__mul__, map(envelope_number.__getitem__, texts)),
+                map(install_number.__getitem__, owners),
+            )
+        )
+        self._listed, self._pairs = listed, pairs
         ci_envelopes = {n for n, facts in enumerate(self.facts) if _is_ci(facts)}
-        self.ci: set[int] = (
-            {run for run, n in self.envelope.items() if n in ci_envelopes}
+        self.ci: list[int] = (
+            [run for run, pair in zip(listed, pairs) if pair // self.width in ci_envelopes]
             if ci_envelopes
-            else set()
+            else []
         )
         # Each envelope's app_version as a number (0: none), for version adoption.
         self.versions: list[Optional[str]] = [None]
         numbered: dict[str, int] = {}
-        of_envelope = []
+        self.version_of_envelope: list[int] = []
         for facts in self.facts:
             value = facts.get(version_field) if version_field else None
             if value is None:
-                of_envelope.append(0)
-            else:
-                if str(value) not in numbered:
-                    numbered[str(value)] = len(self.versions)
-                    self.versions.append(str(value))
-                of_envelope.append(numbered[str(value)])
-        self.version_of_envelope = of_envelope
+                self.version_of_envelope.append(0)
+                continue
+            if str(value) not in numbered:
+                numbered[str(value)] = len(self.versions)
+                self.versions.append(str(value))
+            self.version_of_envelope.append(numbered[str(value)])
+
+    def pair_of(self, include_ci: bool, dense: bool = True) -> Callable[[int], Optional[int]]:
+        """Run -> its pair; -1 or None for a CI run (unless ``include_ci``) or no run."""
+        if dense and self._listed and max(self._listed) <= 8 * len(self._listed) + 1024:
+            # An array by run id: far fewer cache misses than a dict of 100,000s of runs.
+            table = array("q", [-1]) * (max(self._listed) + 1)
+            for run, pair in zip(self._listed, self._pairs):
+                table[run] = pair
+            if not include_ci:
+                for run in self.ci:
+                    table[run] = -1
+            return table.__getitem__
+        found: dict[int, int] = dict(zip(self._listed, self._pairs))
+        if not include_ci:
+            found.update(dict.fromkeys(self.ci, -1))
+        return found.get
+
+    def installs(self, pairs: Iterable[int]) -> set[int]:
+        return set(map(self.width.__rmod__, pairs))
 
 
 def _is_ci(facts: dict[str, Any]) -> bool:
@@ -313,41 +338,32 @@ def _by_count(counts: dict[str, int]) -> dict[str, int]:
 
 
 class _Held:
-    """The events of a window, read in one pass and kept as sets of runs per (name,
-    props) and per day, so every count and every count of distinct installs comes from
-    the same read."""
+    """The events of a window, read in one pass and kept as sets of (envelope, install)
+    pairs per (name, props) and per day, so every count and every count of distinct
+    installs comes from the same read.
+
+    Every event has its run: the store writes and deletes both in one transaction.
+    """
 
     def __init__(
         self,
         runs: _Runs,
         rows: list[tuple[Any, ...]],
+        ci_rows: list[tuple[Any, ...]],
+        left_out: int,
         include_ci: bool,
         the_schema: schema.Schema,
         own: Sequence[str],
     ) -> None:
         self._runs = runs
-        counted = set(runs.install) if include_ci else set(runs.install) - runs.ci
-        per_props: Counter[tuple[str, str]] = Counter()
-        sessions_of: dict[tuple[str, str], set[int]] = {}
-        self._sessions_on: dict[str, set[int]] = {}
-        left_out: set[int] = set()
-        for day, name, props_text, listed in rows:
-            items = list(map(int, listed.split(",")))  # one per event
-            seen = set(items)
-            apart = seen - counted  # CI runs (unless include_ci), and any run not held
-            if apart:
-                left_out |= apart & runs.ci
-                seen -= apart
-                if not seen:
-                    continue
-                items = [run for run in items if run not in apart]
-            key = (name, props_text)
-            per_props[key] += len(items)
-            sessions_of.setdefault(key, set()).update(seen)
-            self._sessions_on.setdefault(day, set()).update(seen)
-        self.ci_runs_left_out = 0 if include_ci else len(left_out)
+        self.ci_runs_left_out = left_out
+        try:
+            per_props, pairs_of = self._read(rows, runs.pair_of(include_ci))
+        except IndexError:  # a run id past the last run held: no run has it
+            per_props, pairs_of = self._read(rows, runs.pair_of(include_ci, dense=False))
+        for name, props_text, number in ci_rows:  # CI events were in the counts above
+            per_props[(name, props_text)] -= number
 
-        install = runs.install.__getitem__
         self._by_name: dict[str, set[int]] = {}
         self._by_prop: dict[tuple[str, str, str], set[int]] = {}
         self._by_failure: dict[tuple[str, str], set[int]] = {}
@@ -358,7 +374,9 @@ class _Held:
         self.errors_of: Counter[str] = Counter()
         counted_props = _counted_props(the_schema, own)
         for (name, props_text), number in per_props.items():
-            installs = set(map(install, sessions_of[(name, props_text)]))
+            if number <= 0:
+                continue
+            installs = runs.installs(pairs_of[(name, props_text)])
             self.counts[name] += number
             self._by_name.setdefault(name, set()).update(installs)
             props = json.loads(props_text)
@@ -374,6 +392,27 @@ class _Held:
                 self.runs_of[props["command"]] += _whole(props.get("count")) * number
                 self.errors_of[props["command"]] += _whole(props.get("errors")) * number
 
+    def _read(
+        self, rows: list[tuple[Any, ...]], pair: Callable[[int], Optional[int]]
+    ) -> tuple[Counter[tuple[str, str]], dict[tuple[str, str], set[int]]]:
+        per_props: Counter[tuple[str, str]] = Counter()
+        pairs_of: dict[tuple[str, str], set[int]] = {}
+        self._pairs_on: dict[str, set[int]] = {}
+        self._sessions: set[int] = set()  # the runs with events, CI's too
+        for day, name, props_text, listed in rows:
+            key = (name, props_text)
+            per_props[key] += listed.count(",") + 1  # CI's events too: see ci_rows
+            sessions = set(map(int, listed.split(",")))
+            self._sessions |= sessions
+            found = set(map(pair, sessions))
+            if -1 in found or None in found:  # CI runs
+                found.difference_update((-1, None))
+                if not found:
+                    continue
+            pairs_of.setdefault(key, set()).update(found)
+            self._pairs_on.setdefault(day, set()).update(found)
+        return per_props, pairs_of
+
     @classmethod
     def read(
         cls,
@@ -383,13 +422,24 @@ class _Held:
         the_schema: schema.Schema,
         own: Sequence[str],
     ) -> _Held:
+        runs = _Runs(store, _version_field(the_schema))
         # In the order of the events_by_day index, which covers this query: no sorting.
         rows = store.rows(
             "SELECT day, name, props, group_concat(session) FROM events "
             "WHERE day >= ? GROUP BY day, name, props",
             (first,),
         )
-        return cls(_Runs(store, _version_field(the_schema)), rows, include_ci, the_schema, own)
+        ci_rows: list[tuple[Any, ...]] = []
+        left_out = 0
+        if runs.ci and not include_ci:
+            # The CI runs' events, by their primary key: few, and taken off the counts.
+            ci = json.dumps(runs.ci)
+            within = "FROM events WHERE session IN (SELECT value FROM json_each(?)) AND day >= ?"
+            ci_rows = store.rows(
+                f"SELECT name, props, count(*) {within} GROUP BY 1, 2", (ci, first)
+            )
+            left_out = store.rows(f"SELECT count(DISTINCT session) {within}", (ci, first))[0][0]
+        return cls(runs, rows, ci_rows, left_out, include_ci, the_schema, own)
 
     def installs(self, name: str, prop: Optional[str] = None, value: Any = None) -> int:
         """Distinct installs that sent ``name`` (with ``prop`` set to ``value``)."""
@@ -401,53 +451,41 @@ class _Held:
         return len(self._by_failure.get(failure, ()))
 
     def _window(self) -> set[int]:
-        return set().union(*self._sessions_on.values())
+        return set().union(*self._pairs_on.values())
 
     def totals(self) -> dict[str, int]:
-        runs = self._window()
         return {
             "events": sum(self.counts.values()),
-            "runs": len(runs),
-            "installs": len(set(map(self._runs.install.__getitem__, runs))),
+            "runs": len(self._sessions) - self.ci_runs_left_out,
+            "installs": len(self._runs.installs(self._window())),
         }
 
     def _weeks(self) -> list[tuple[str, set[int]]]:
         weeks: dict[str, set[int]] = {}
-        for day, runs in self._sessions_on.items():
-            weeks.setdefault(days.week_start(day), set()).update(runs)
+        for day, pairs in self._pairs_on.items():
+            weeks.setdefault(days.week_start(day), set()).update(pairs)
         return sorted(weeks.items())
 
     def weekly(self, first: str, today: str) -> list[dict[str, Any]]:
-        install = self._runs.install.__getitem__
         return [
             {
                 "week": days.week_label(week),
                 "from": week,
-                "installs": len(set(map(install, runs))),
+                "installs": len(self._runs.installs(pairs)),
                 "partial": week < first or days.shift(week, 6) > today,
             }
-            for week, runs in self._weeks()
+            for week, pairs in self._weeks()
         ]
 
-    def _pairs(self, runs: set[int], of_envelope: Sequence[int]) -> Counter[int]:
-        """Distinct installs among ``runs`` per number ``of_envelope`` gives their envelope."""
-        width = self._runs.installs
-        install, envelope = self._runs.install.__getitem__, self._runs.envelope.__getitem__
-        # (number, install) as one integer, so the set of pairs is a set of ints.
-        keyed = set(
-            map(
-                int.__add__,
-                map(width.__mul__, map(of_envelope.__getitem__, map(envelope, runs))),
-                map(install, runs),
-            )
-        )
-        return Counter(map(width.__rfloordiv__, keyed))
-
     def version_adoption(self, first: str, today: str) -> list[dict[str, Any]]:
-        versions = self._runs.versions
+        runs = self._runs
+        width, versions = runs.width, runs.versions
         adoption = []
-        for week, runs in self._weeks():
-            found = self._pairs(runs, self._runs.version_of_envelope)
+        for week, pairs in self._weeks():
+            version = map(runs.version_of_envelope.__getitem__, map(width.__rfloordiv__, pairs))
+            # (version, install) as one integer, as the pairs are.
+            keyed = set(map(int.__add__, map(width.__mul__, version), map(width.__rmod__, pairs)))
+            found = Counter(map(width.__rfloordiv__, keyed))
             adoption.append(
                 {
                     "week": days.week_label(week),
@@ -459,14 +497,11 @@ class _Held:
         return adoption
 
     def mix(self, fields: list[str]) -> dict[str, dict[str, int]]:
-        runs = self._window()
-        width = self._runs.installs
-        install, envelope = self._runs.install.__getitem__, self._runs.envelope.__getitem__
-        keyed = set(map(int.__add__, map(width.__mul__, map(envelope, runs)), map(install, runs)))
+        width = self._runs.width
         by_envelope: dict[int, set[int]] = {}
-        for pair in keyed:
-            number, who = divmod(pair, width)
-            by_envelope.setdefault(number, set()).add(who)
+        for pair in self._window():
+            number, install = divmod(pair, width)
+            by_envelope.setdefault(number, set()).add(install)
         found: dict[str, dict[str, set[int]]] = {field: {} for field in fields}
         for number, installs in by_envelope.items():
             for field, value in self._runs.facts[number].items():

@@ -370,3 +370,14 @@ def test_opening_for_writing_gives_an_older_database_the_index(without_index, tm
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     connection.close()
     assert "events_by_day" in names
+
+
+@pytest.mark.parametrize("include_ci", [False, True])
+def test_runs_looked_up_by_dict_count_as_by_array(anvil, varied, monkeypatch, include_ci):
+    # The array by run id is left for a dict when run ids are sparse (long pruned).
+    by_array = _gather(varied, anvil, 30, include_ci)
+    lookup = report._Runs.pair_of
+    monkeypatch.setattr(
+        report._Runs, "pair_of", lambda runs, ci, dense=True: lookup(runs, ci, dense=False)
+    )
+    assert _gather(varied, anvil, 30, include_ci) == by_array
