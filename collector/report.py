@@ -364,6 +364,7 @@ class _Held:
         for name, props_text, number in ci_rows:  # CI events were in the counts above
             per_props[(name, props_text)] -= number
 
+        # The (envelope, install) pairs behind each count.
         self._by_name: dict[str, set[int]] = {}
         self._by_prop: dict[tuple[str, str, str], set[int]] = {}
         self._by_failure: dict[tuple[str, str], set[int]] = {}
@@ -376,18 +377,18 @@ class _Held:
         for (name, props_text), number in per_props.items():
             if number <= 0:
                 continue
-            installs = runs.installs(pairs_of[(name, props_text)])
+            pairs = pairs_of[(name, props_text)]  # installs are counted from pairs at the end
             self.counts[name] += number
-            self._by_name.setdefault(name, set()).update(installs)
+            self._by_name.setdefault(name, set()).update(pairs)
             props = json.loads(props_text)
             for key, value in props.items():
                 self.by_value.setdefault((name, key), Counter())[value] += number
                 if (name, key) in counted_props:
-                    self._by_prop.setdefault((name, key, _key(value)), set()).update(installs)
+                    self._by_prop.setdefault((name, key, _key(value)), set()).update(pairs)
             if name == FAILED:
                 failure = (props.get("stage", "?"), props.get("error", "?"))
                 self.failures[failure] += number
-                self._by_failure.setdefault(failure, set()).update(installs)
+                self._by_failure.setdefault(failure, set()).update(pairs)
             elif name == USAGE and isinstance(props.get("command"), str):
                 self.runs_of[props["command"]] += _whole(props.get("count")) * number
                 self.errors_of[props["command"]] += _whole(props.get("errors")) * number
@@ -444,11 +445,11 @@ class _Held:
     def installs(self, name: str, prop: Optional[str] = None, value: Any = None) -> int:
         """Distinct installs that sent ``name`` (with ``prop`` set to ``value``)."""
         if prop is None:
-            return len(self._by_name.get(name, ()))
-        return len(self._by_prop.get((name, prop, _key(value)), ()))
+            return len(self._runs.installs(self._by_name.get(name, ())))
+        return len(self._runs.installs(self._by_prop.get((name, prop, _key(value)), ())))
 
     def failure_installs(self, failure: tuple[str, str]) -> int:
-        return len(self._by_failure.get(failure, ()))
+        return len(self._runs.installs(self._by_failure.get(failure, ())))
 
     def _window(self) -> set[int]:
         return set().union(*self._pairs_on.values())
