@@ -11,7 +11,8 @@ population. Then, interleaved for ``--runs`` rounds, for each window (7, 30, 90)
 
 - ``report --json``: ``python -m doorstep collector report --json`` as a process;
 - dashboard first byte: ``GET /dashboard?days=N`` against ``collector serve
-  --dashboard-port``, from connecting to the first byte of the answer.
+  --dashboard-port``, from connecting to the first byte of the answer (not with
+  ``--report-only``).
 
 Prints a markdown block for BENCHMARKS.md (median and slowest of the runs).
 """
@@ -230,6 +231,9 @@ def main() -> int:
     parser.add_argument("--installs", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--db", type=Path, help="reuse (or fill once) this database")
+    parser.add_argument(
+        "--report-only", action="store_true", help="time report --json alone (no dashboard)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="doorstep-bench-dashboard-"))
     product_file = folder / "benchtool.toml"
@@ -249,21 +253,30 @@ def main() -> int:
         "FROM events e JOIN sessions s ON s.id = e.session"
     )[0]
     store.close()
-    process, port = _serve(product_file, db)
     timings: dict[tuple[str, int], list[float]] = {}
-    try:
+    if args.report_only:
         for _ in range(args.runs):
             for window in WINDOWS:
                 timings.setdefault(("report", window), []).append(
                     _report_json(product_file, db, window)
                 )
-                timings.setdefault(("dashboard", window), []).append(_first_byte(port, window))
-    finally:
-        process.terminate()
-        process.wait(30)
+    else:
+        process, port = _serve(product_file, db)
+        try:
+            for _ in range(args.runs):
+                for window in WINDOWS:
+                    timings.setdefault(("report", window), []).append(
+                        _report_json(product_file, db, window)
+                    )
+                    timings.setdefault(("dashboard", window), []).append(_first_byte(port, window))
+        finally:
+            process.terminate()
+            process.wait(30)
     print(
         f"`.venv/bin/python bench/dashboard.py --events {args.events} "
-        f"--installs {args.installs} --runs {args.runs}`\n"
+        f"--installs {args.installs} --runs {args.runs}"
+        + (" --report-only" if args.report_only else "")
+        + "`\n"
     )
     print(
         f"{events:,} events from {installs:,} installs, "

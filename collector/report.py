@@ -6,13 +6,35 @@ command, the product's own events and the mix.
 classes, platform fields, usage commands and the product's own events come from the
 product's schema, so a new stage or event shows up here without a change to this file.
 Counts cover only what the database still holds: pruned events are gone, not summarised.
+
+Beside each count of events, the distinct installs behind it (so a page published with
+``--public`` can leave out every count under 5 installs), CI runs left out unless
+``include_ci`` exactly as for the counts:
+
+- ``funnel[i]["installs"]``: installs that sent that step's event (``install_started``,
+  ``install_stage_completed`` with that stage, ``install_completed``);
+- ``failures[i]["installs"]``: installs with that stage and error;
+- ``onboarding``: ``started_installs`` and ``completed_installs`` (ints),
+  ``viewed_installs`` and ``skipped_installs`` (step -> installs, the keys of ``viewed``);
+- ``uninstall_installs``: installs that started an uninstall;
+- ``product_events[name]``: ``installs``, and ``props_installs`` (prop -> value ->
+  installs, the keys of ``props``);
+- ``version_adoption``: per week with events, as in ``weekly_active_installs``:
+  ``{"week", "from", "partial", "installs": {app_version: installs}}``, versions by
+  installs then name (runs whose envelope has no app_version are not in it).
+
+``usage[command]["installs"]``, ``weekly_active_installs`` and ``mix`` count installs too.
+Everything comes from one read of the window's events (in the order of the
+``events_by_day`` index) and one of the runs.
 """
 
 from __future__ import annotations
 
 import json
 import textwrap
+from array import array
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Optional
 
 from doorstep.collector import days
@@ -45,6 +67,7 @@ REPORTED = (
     UNINSTALL,
 )
 USAGE = schema.USAGE_EVENT
+VERSION_FIELD = "app_version"  # the envelope field version adoption counts
 _MIX_TYPES = ("version", "enum", "bool", "bucket")  # envelope fields worth a breakdown
 _BAR = 28
 _OPEN_VALUES_SHOWN = 10  # past twice this many values, a terminal shows the top ones
@@ -98,77 +121,8 @@ def gather(
     the_schema = schema.for_product(product)
     today = today or days.today()
     first = days.shift(today, -(window - 1))
-    human = "" if include_ci else " AND coalesce(json_extract(s.envelope, '$.ci'), 0) = 0"
-    joined = "FROM events e JOIN sessions s ON s.id = e.session WHERE e.day >= ?"
-
-    counts: Counter[str] = Counter()
-    by_value: dict[tuple[str, str], Counter[Any]] = {}
-    failures: Counter[tuple[str, str]] = Counter()
-    runs_of: Counter[str] = Counter()  # usage rollups: command -> summed count
-    errors_of: Counter[str] = Counter()
-    for name, props_text, number in store.rows(
-        f"SELECT e.name, e.props, count(*) {joined}{human} GROUP BY e.name, e.props", (first,)
-    ):
-        counts[name] += number
-        props = json.loads(props_text)
-        for key, value in props.items():
-            by_value.setdefault((name, key), Counter())[value] += number
-        if name == FAILED:
-            failures[(props.get("stage", "?"), props.get("error", "?"))] += number
-        elif name == USAGE and isinstance(props.get("command"), str):
-            runs_of[props["command"]] += _whole(props.get("count")) * number
-            errors_of[props["command"]] += _whole(props.get("errors")) * number
-
-    events, runs, installs = store.rows(
-        f"SELECT count(*), count(DISTINCT e.session), count(DISTINCT s.install_id) {joined}{human}",
-        (first,),
-    )[0]
-    left_out = 0
-    if not include_ci:
-        left_out = store.rows(
-            f"SELECT count(DISTINCT e.session) {joined}"
-            " AND coalesce(json_extract(s.envelope, '$.ci'), 0) != 0",
-            (first,),
-        )[0][0]
-
-    weekly = []
-    for week, active in store.rows(
-        "SELECT date(e.day, 'weekday 0', '-6 days') AS week, count(DISTINCT s.install_id) "
-        f"{joined}{human} GROUP BY week ORDER BY week",
-        (first,),
-    ):
-        weekly.append(
-            {
-                "week": days.week_label(week),
-                "from": week,
-                "installs": active,
-                "partial": week < first or days.shift(week, 6) > today,
-            }
-        )
-
-    usage_installs: dict[str, int] = {}
-    if USAGE in the_schema.events:
-        for command, active in store.rows(
-            f"SELECT json_extract(e.props, '$.command'), count(DISTINCT s.install_id) "
-            f"{joined}{human} AND e.name = ? GROUP BY 1",
-            (first, USAGE),
-        ):
-            if isinstance(command, str):
-                usage_installs[command] = active
-
-    mix: dict[str, dict[str, int]] = {field: {} for field in _mix_fields(the_schema)}
-    for key, value, number in store.rows(
-        "SELECT j.key, CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-        "ELSE j.value END, count(DISTINCT s.install_id) "
-        "FROM sessions s, json_each(s.envelope) j "
-        f"WHERE s.id IN (SELECT DISTINCT e.session FROM events e WHERE e.day >= ?){human} "
-        "GROUP BY 1, 2",
-        (first,),
-    ):
-        if key in mix:
-            mix[key][str(value)] = number
-    for field, values in mix.items():
-        mix[field] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
+    held = _Held.read(store, first, include_ci, the_schema, product.events)
+    counts, by_value, failures = held.counts, held.by_value, held.failures
 
     def values_of(event: str, prop: str) -> tuple[Any, ...]:
         return _declared(the_schema, event, prop)
@@ -177,13 +131,26 @@ def gather(
         seen = by_value.get((event, "step"), Counter())
         return {step: seen.get(step, 0) for step in values_of(event, "step")}
 
+    def step_installs(event: str) -> dict[str, int]:
+        return {step: held.installs(event, "step", step) for step in values_of(event, "step")}
+
     stage_done = by_value.get((STAGE_DONE, "stage"), Counter())
-    funnel = [{"step": "started", "count": counts[STARTED]}]
-    funnel += [{"step": s, "count": stage_done.get(s, 0)} for s in values_of(STAGE_DONE, "stage")]
-    funnel.append({"step": "completed", "count": counts[COMPLETED]})
+    funnel = [{"step": "started", "count": counts[STARTED], "installs": held.installs(STARTED)}]
+    funnel += [
+        {
+            "step": s,
+            "count": stage_done.get(s, 0),
+            "installs": held.installs(STAGE_DONE, "stage", s),
+        }
+        for s in values_of(STAGE_DONE, "stage")
+    ]
+    funnel.append(
+        {"step": "completed", "count": counts[COMPLETED], "installs": held.installs(COMPLETED)}
+    )
 
     usage: dict[str, dict[str, Any]] = {}
     if USAGE in the_schema.events:
+        runs_of, errors_of = held.runs_of, held.errors_of
         commands = _by_value(runs_of, values_of(USAGE, "command"))  # declared order, then others
         for command in commands:
             ran, failed = runs_of.get(command, 0), errors_of.get(command, 0)
@@ -191,7 +158,7 @@ def gather(
                 "count": ran,
                 "errors": failed,
                 "error_rate": round(failed / ran, 4) if ran else None,
-                "installs": usage_installs.get(command, 0),
+                "installs": held.installs(USAGE, "command", command),
             }
 
     own_events: dict[str, dict[str, Any]] = {}
@@ -199,11 +166,17 @@ def gather(
         event = the_schema.events.get(name)
         if event is None:
             continue
+        props = {
+            prop: _by_value(by_value.get((name, prop), Counter()), values_of(name, prop))
+            for prop in event.props
+        }
         own_events[name] = {
             "events": counts[name],
-            "props": {
-                prop: _by_value(by_value.get((name, prop), Counter()), values_of(name, prop))
-                for prop in event.props
+            "props": props,
+            "installs": held.installs(name),
+            "props_installs": {
+                prop: {value: held.installs(name, prop, value) for value in values}
+                for prop, values in props.items()
             },
         }
     unknown = {name: n for name, n in sorted(counts.items()) if name not in the_schema.events}
@@ -217,13 +190,18 @@ def gather(
             "from": first,
             "to": today,
             "include_ci": include_ci,
-            "ci_runs_left_out": left_out,
+            "ci_runs_left_out": held.ci_runs_left_out,
         },
         "database": {"path": str(store.path), "oldest_day": oldest, "retention_days": retention},
-        "totals": {"events": events, "runs": runs, "installs": installs},
+        "totals": held.totals(),
         "funnel": funnel,
         "failures": [
-            {"stage": stage, "error": error, "count": number}
+            {
+                "stage": stage,
+                "error": error,
+                "count": number,
+                "installs": held.failure_installs((stage, error)),
+            }
             for (stage, error), number in sorted(failures.items(), key=lambda i: (-i[1], i[0]))
         ],
         "onboarding": {
@@ -233,16 +211,313 @@ def gather(
             "skipped": step_counts(STEP_SKIPPED),
             "completed": counts[ONBOARDING_COMPLETED],
             "completed_by_ui": dict(by_value.get((ONBOARDING_COMPLETED, "ui"), Counter())),
+            "started_installs": held.installs(ONBOARDING_STARTED),
+            "completed_installs": held.installs(ONBOARDING_COMPLETED),
+            "viewed_installs": step_installs(STEP_VIEWED),
+            "skipped_installs": step_installs(STEP_SKIPPED),
         },
         "uninstalls": counts[UNINSTALL],
-        "weekly_active_installs": weekly,
-        "mix": mix,
+        "uninstall_installs": held.installs(UNINSTALL),
+        "weekly_active_installs": held.weekly(first, today),
+        "version_adoption": held.version_adoption(first, today),
+        "mix": held.mix(_mix_fields(the_schema)),
         "cannot_know": cannot_know(retention, oldest, include_ci),
         "product": {"name": product.name, "display_name": product.display_name},
         "usage": usage,
         "product_events": own_events,
         "unknown_events": unknown,
     }
+
+
+# The (event, property) pairs whose values are counted in distinct installs as well.
+def _counted_props(the_schema: schema.Schema, own: Sequence[str]) -> set[tuple[str, str]]:
+    pairs = {(STAGE_DONE, "stage"), (STEP_VIEWED, "step"), (STEP_SKIPPED, "step")}
+    if USAGE in the_schema.events:
+        pairs.add((USAGE, "command"))
+    for name in own:
+        event = the_schema.events.get(name)
+        if event is not None:
+            pairs.update((name, prop) for prop in event.props)
+    return pairs
+
+
+class _Runs:
+    """Every run (session) held, as the number of its (envelope, install) pair.
+
+    Installs and envelopes are numbered in the order read, and a run's pair is one
+    integer, ``envelope * installs + install``: the sets the report builds hold small
+    integers, and most of an install's runs share one pair. The table is read as one
+    row of ``group_concat``, never one Python object per row.
+    """
+
+    def __init__(self, store: Store, version_field: Optional[str]) -> None:
+        ids, installs, envelopes = store.rows(
+            "SELECT group_concat(id), group_concat(install_id), "
+            "group_concat(envelope, char(30)) FROM sessions"
+        )[0]
+        listed = list(map(int, ids.split(","))) if ids else []
+        owners = installs.split(",") if installs else []
+        # char(30) cannot occur in an envelope: the stored JSON escapes control characters.
+        texts = envelopes.split("\x1e") if envelopes else []
+        if not len(listed) == len(owners) == len(texts):  # an install id with a comma
+            rows = store.rows("SELECT id, install_id, envelope FROM sessions")
+            listed = [row[0] for row in rows]
+            owners = [row[1] for row in rows]
+            texts = [row[2] for row in rows]
+        install_number = {owner: n for n, owner in enumerate(dict.fromkeys(owners))}
+        envelope_number = {text: n for n, text in enumerate(dict.fromkeys(texts))}
+        self.width = max(1, len(install_number))
+        self.facts: list[dict[str, Any]] = [json.loads(text) for text in envelope_number]
+        pairs = list(
+            map(
+                int.__add__,
+                map(self.width.__mul__, map(envelope_number.__getitem__, texts)),
+                map(install_number.__getitem__, owners),
+            )
+        )
+        self._listed, self._pairs = listed, pairs
+        ci_envelopes = {n for n, facts in enumerate(self.facts) if _is_ci(facts)}
+        self.ci: list[int] = (
+            [run for run, pair in zip(listed, pairs) if pair // self.width in ci_envelopes]
+            if ci_envelopes
+            else []
+        )
+        # Each envelope's app_version as a number (0: none), for version adoption.
+        self.versions: list[Optional[str]] = [None]
+        numbered: dict[str, int] = {}
+        self.version_of_envelope: list[int] = []
+        for facts in self.facts:
+            value = facts.get(version_field) if version_field else None
+            if value is None:
+                self.version_of_envelope.append(0)
+                continue
+            if str(value) not in numbered:
+                numbered[str(value)] = len(self.versions)
+                self.versions.append(str(value))
+            self.version_of_envelope.append(numbered[str(value)])
+
+    def pair_of(self, include_ci: bool, dense: bool = True) -> Callable[[int], Optional[int]]:
+        """Run -> its pair; -1 or None for a CI run (unless ``include_ci``) or no run."""
+        if dense and self._listed and max(self._listed) <= 8 * len(self._listed) + 1024:
+            # An array by run id: far fewer cache misses than a dict of 100,000s of runs.
+            table = array("q", [-1]) * (max(self._listed) + 1)
+            for run, pair in zip(self._listed, self._pairs):
+                table[run] = pair
+            if not include_ci:
+                for run in self.ci:
+                    table[run] = -1
+            return table.__getitem__
+        found: dict[int, int] = dict(zip(self._listed, self._pairs))
+        if not include_ci:
+            found.update(dict.fromkeys(self.ci, -1))
+        return found.get
+
+    def installs(self, pairs: Iterable[int]) -> set[int]:
+        return set(map(self.width.__rmod__, pairs))
+
+
+def _is_ci(facts: dict[str, Any]) -> bool:
+    # What SQLite's coalesce(json_extract(envelope, '$.ci'), 0) != 0 says of the value.
+    ci = facts.get("ci")
+    if ci is None:
+        return False
+    return isinstance(ci, (str, list, dict)) or ci != 0
+
+
+def _mix_value(value: Any) -> str:
+    # As SQLite's json_each names a value: true/false, JSON for a list, text otherwise.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+class _Held:
+    """The events of a window, read in one pass and kept as sets of (envelope, install)
+    pairs per (name, props) and per day, so every count and every count of distinct
+    installs comes from the same read.
+
+    Every event has its run: the store writes and deletes both in one transaction.
+    """
+
+    def __init__(
+        self,
+        runs: _Runs,
+        rows: list[tuple[Any, ...]],
+        ci_rows: list[tuple[Any, ...]],
+        left_out: int,
+        include_ci: bool,
+        the_schema: schema.Schema,
+        own: Sequence[str],
+    ) -> None:
+        self._runs = runs
+        self.ci_runs_left_out = left_out
+        try:
+            per_props, pairs_of = self._read(rows, runs.pair_of(include_ci))
+        except IndexError:  # a run id past the last run held: no run has it
+            per_props, pairs_of = self._read(rows, runs.pair_of(include_ci, dense=False))
+        for name, props_text, number in ci_rows:  # CI events were in the counts above
+            per_props[(name, props_text)] -= number
+
+        # The (envelope, install) pairs behind each count.
+        self._by_name: dict[str, set[int]] = {}
+        self._by_prop: dict[tuple[str, str, str], set[int]] = {}
+        self._by_failure: dict[tuple[str, str], set[int]] = {}
+        self.counts: Counter[str] = Counter()
+        self.by_value: dict[tuple[str, str], Counter[Any]] = {}
+        self.failures: Counter[tuple[str, str]] = Counter()
+        self.runs_of: Counter[str] = Counter()  # usage rollups: command -> summed count
+        self.errors_of: Counter[str] = Counter()
+        counted_props = _counted_props(the_schema, own)
+        for (name, props_text), number in per_props.items():
+            if number <= 0:
+                continue
+            pairs = pairs_of[(name, props_text)]  # installs are counted from pairs at the end
+            self.counts[name] += number
+            self._by_name.setdefault(name, set()).update(pairs)
+            props = json.loads(props_text)
+            for key, value in props.items():
+                self.by_value.setdefault((name, key), Counter())[value] += number
+                if (name, key) in counted_props:
+                    self._by_prop.setdefault((name, key, _key(value)), set()).update(pairs)
+            if name == FAILED:
+                failure = (props.get("stage", "?"), props.get("error", "?"))
+                self.failures[failure] += number
+                self._by_failure.setdefault(failure, set()).update(pairs)
+            elif name == USAGE and isinstance(props.get("command"), str):
+                self.runs_of[props["command"]] += _whole(props.get("count")) * number
+                self.errors_of[props["command"]] += _whole(props.get("errors")) * number
+
+    def _read(
+        self, rows: list[tuple[Any, ...]], pair: Callable[[int], Optional[int]]
+    ) -> tuple[Counter[tuple[str, str]], dict[tuple[str, str], set[int]]]:
+        per_props: Counter[tuple[str, str]] = Counter()
+        pairs_of: dict[tuple[str, str], set[int]] = {}
+        self._pairs_on: dict[str, set[int]] = {}
+        self._sessions: set[int] = set()  # the runs with events, CI's too
+        for day, name, props_text, listed in rows:
+            key = (name, props_text)
+            per_props[key] += listed.count(",") + 1  # CI's events too: see ci_rows
+            sessions = set(map(int, listed.split(",")))
+            self._sessions |= sessions
+            found = set(map(pair, sessions))
+            if -1 in found or None in found:  # CI runs
+                found.difference_update((-1, None))
+                if not found:
+                    continue
+            pairs_of.setdefault(key, set()).update(found)
+            self._pairs_on.setdefault(day, set()).update(found)
+        return per_props, pairs_of
+
+    @classmethod
+    def read(
+        cls,
+        store: Store,
+        first: str,
+        include_ci: bool,
+        the_schema: schema.Schema,
+        own: Sequence[str],
+    ) -> _Held:
+        runs = _Runs(store, _version_field(the_schema))
+        # In the order of the events_by_day index, which covers this query: no sorting.
+        rows = store.rows(
+            "SELECT day, name, props, group_concat(session) FROM events "
+            "WHERE day >= ? GROUP BY day, name, props",
+            (first,),
+        )
+        ci_rows: list[tuple[Any, ...]] = []
+        left_out = 0
+        if runs.ci and not include_ci:
+            # The CI runs' events, by their primary key: few, and taken off the counts.
+            ci = json.dumps(runs.ci)
+            within = "FROM events WHERE session IN (SELECT value FROM json_each(?)) AND day >= ?"
+            ci_rows = store.rows(
+                f"SELECT name, props, count(*) {within} GROUP BY 1, 2", (ci, first)
+            )
+            left_out = store.rows(f"SELECT count(DISTINCT session) {within}", (ci, first))[0][0]
+        return cls(runs, rows, ci_rows, left_out, include_ci, the_schema, own)
+
+    def installs(self, name: str, prop: Optional[str] = None, value: Any = None) -> int:
+        """Distinct installs that sent ``name`` (with ``prop`` set to ``value``)."""
+        if prop is None:
+            return len(self._runs.installs(self._by_name.get(name, ())))
+        return len(self._runs.installs(self._by_prop.get((name, prop, _key(value)), ())))
+
+    def failure_installs(self, failure: tuple[str, str]) -> int:
+        return len(self._runs.installs(self._by_failure.get(failure, ())))
+
+    def _window(self) -> set[int]:
+        return set().union(*self._pairs_on.values())
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "events": sum(self.counts.values()),
+            "runs": len(self._sessions) - self.ci_runs_left_out,
+            "installs": len(self._runs.installs(self._window())),
+        }
+
+    def _weeks(self) -> list[tuple[str, set[int]]]:
+        weeks: dict[str, set[int]] = {}
+        for day, pairs in self._pairs_on.items():
+            weeks.setdefault(days.week_start(day), set()).update(pairs)
+        return sorted(weeks.items())
+
+    def weekly(self, first: str, today: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "week": days.week_label(week),
+                "from": week,
+                "installs": len(self._runs.installs(pairs)),
+                "partial": week < first or days.shift(week, 6) > today,
+            }
+            for week, pairs in self._weeks()
+        ]
+
+    def version_adoption(self, first: str, today: str) -> list[dict[str, Any]]:
+        runs = self._runs
+        width, versions = runs.width, runs.versions
+        adoption = []
+        for week, pairs in self._weeks():
+            version = map(runs.version_of_envelope.__getitem__, map(width.__rfloordiv__, pairs))
+            # (version, install) as one integer, as the pairs are.
+            keyed = set(map(int.__add__, map(width.__mul__, version), map(width.__rmod__, pairs)))
+            found = Counter(map(width.__rfloordiv__, keyed))
+            adoption.append(
+                {
+                    "week": days.week_label(week),
+                    "from": week,
+                    "partial": week < first or days.shift(week, 6) > today,
+                    "installs": _by_count({versions[n]: c for n, c in found.items() if n}),
+                }
+            )
+        return adoption
+
+    def mix(self, fields: list[str]) -> dict[str, dict[str, int]]:
+        width = self._runs.width
+        by_envelope: dict[int, set[int]] = {}
+        for pair in self._window():
+            number, install = divmod(pair, width)
+            by_envelope.setdefault(number, set()).add(install)
+        found: dict[str, dict[str, set[int]]] = {field: {} for field in fields}
+        for number, installs in by_envelope.items():
+            for field, value in self._runs.facts[number].items():
+                if field in found:
+                    found[field].setdefault(_mix_value(value), set()).update(installs)
+        return {
+            field: _by_count({value: len(installs) for value, installs in values.items()})
+            for field, values in found.items()
+        }
+
+
+def _version_field(the_schema: schema.Schema) -> Optional[str]:
+    """The envelope field version adoption counts: app_version, when it is a version."""
+    spec = the_schema.envelope.get(VERSION_FIELD)
+    return VERSION_FIELD if spec is not None and spec.type == "version" else None
 
 
 def _whole(value: Any) -> int:

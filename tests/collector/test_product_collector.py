@@ -260,7 +260,8 @@ def test_the_report_counts_the_products_events_by_value(anvil, anvil_collector, 
     assert forged["props"]["duration"][">10m"] == 1
     assert sum(forged["props"]["duration"].values()) == 3  # one run sent no duration
     assert forged["props"]["plugin"] == {"1.4": 2, "1.5": 1}  # open values: as seen
-    assert data["product_events"]["anvil_opened"] == {"events": 1, "props": {}}
+    opened = data["product_events"]["anvil_opened"]
+    assert opened == {"events": 1, "props": {}, "installs": 1, "props_installs": {}}
     assert data["unknown_events"] == {}
 
 

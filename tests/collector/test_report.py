@@ -72,7 +72,9 @@ def test_the_funnel_failures_onboarding_and_mix_add_up(history):
     assert funnel[STAGES[0]] == funnel[STAGES[1]] == 2
     assert all(funnel[stage] == 1 for stage in STAGES[2:])
     assert funnel["completed"] == 1
-    assert data["failures"] == [{"stage": STAGES[2], "error": "package_failed", "count": 1}]
+    # Each entry has its installs too (test_every_count_has_the_installs_behind_it).
+    failures = [{k: v for k, v in f.items() if k != "installs"} for f in data["failures"]]
+    assert failures == [{"stage": STAGES[2], "error": "package_failed", "count": 1}]
     assert data["onboarding"]["started"] == 1
     assert data["onboarding"]["viewed"] == {"welcome": 1, "privacy": 1, "finish": 1}
     assert data["onboarding"]["skipped"] == {"welcome": 0, "privacy": 0, "finish": 0}
@@ -219,3 +221,35 @@ def test_bar_lengths_are_proportional():
     assert report.bar(5, 10, width=8) == "█" * 4
     assert report.bar(1, 1000, width=8) == "▏"  # small but present
     assert report.bar(5, 10, unicode=False, width=8) == "####"
+
+
+def test_every_count_has_the_installs_behind_it(history):
+    data = _json(history["db"])
+
+    # alice installed and uninstalled; bob's install failed at the third stage.
+    funnel = {row["step"]: row["installs"] for row in data["funnel"]}
+    assert funnel["started"] == 2
+    assert funnel[STAGES[0]] == funnel[STAGES[1]] == 2
+    assert all(funnel[stage] == 1 for stage in STAGES[2:])
+    assert funnel["completed"] == 1
+    assert data["failures"][0]["installs"] == 1
+    onboarding = data["onboarding"]
+    assert onboarding["started_installs"] == onboarding["completed_installs"] == 1
+    assert onboarding["viewed_installs"] == {"welcome": 1, "privacy": 1, "finish": 1}
+    assert onboarding["skipped_installs"] == {"welcome": 0, "privacy": 0, "finish": 0}
+    assert data["uninstall_installs"] == 1
+
+
+def test_version_adoption_counts_installs_per_week_and_version(history):
+    data = _json(history["db"])
+    with_ci = _json(history["db"], "--include-ci")
+    version = envelope.build({}, new_id()).get("app_version")
+
+    weeks = [{k: w[k] for k in ("week", "from", "partial")} for w in data["version_adoption"]]
+    assert weeks == [
+        {k: w[k] for k in ("week", "from", "partial")} for w in data["weekly_active_installs"]
+    ]
+    for week, active in zip(data["version_adoption"], data["weekly_active_installs"]):
+        assert week["installs"] == ({version: active["installs"]} if version else {})
+    this_week = with_ci["version_adoption"][-1]
+    assert this_week["installs"] == ({version: 2} if version else {})  # alice and the CI run
