@@ -24,8 +24,7 @@ Beside each count of events, the distinct installs behind it (so a page publishe
   installs then name (runs whose envelope has no app_version are not in it).
 
 ``usage[command]["installs"]``, ``weekly_active_installs`` and ``mix`` count installs too.
-Everything comes from one read of the window's events (in the order of the
-``events_by_day`` index) and one of the runs.
+Everything comes from one read of the window's events and one of the runs.
 """
 
 from __future__ import annotations
@@ -424,7 +423,6 @@ class _Held:
         own: Sequence[str],
     ) -> _Held:
         runs = _Runs(store, _version_field(the_schema))
-        # In the order of the events_by_day index, which covers this query: no sorting.
         rows = store.rows(
             "SELECT day, name, props, group_concat(session) FROM events "
             "WHERE day >= ? GROUP BY day, name, props",

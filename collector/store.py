@@ -40,10 +40,6 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (session, seq)
 ) WITHOUT ROWID;
 """
-# The report's one read of the events: a window of days, grouped by (day, name, props),
-# in this index's order, so SQLite neither sorts nor reads the table (report.gather).
-# It costs ingest a second b-tree; prune's ``day < ?`` uses it too.
-_INDEXES = "CREATE INDEX IF NOT EXISTS events_by_day ON events (day, name, props);"
 
 
 class StoreError(DoorstepError):
@@ -146,14 +142,10 @@ class Store:
         return False
 
     def _prepare(self) -> None:
-        # IF NOT EXISTS: two collectors opening one new file at once both succeed, and a
-        # database made before the index gains it here (a read-only report does without).
         if self._check_format(readonly=False):
-            self._db.execute(_INDEXES)
             return
-        self._db.executescript(
-            f"BEGIN IMMEDIATE;{_TABLES}{_INDEXES}PRAGMA user_version={FORMAT};COMMIT;"
-        )
+        # IF NOT EXISTS: two collectors opening one new file at once both succeed.
+        self._db.executescript(f"BEGIN IMMEDIATE;{_TABLES}PRAGMA user_version={FORMAT};COMMIT;")
 
     def insert(self, bodies: Sequence[dict[str, Any]]) -> int:
         """Store cleaned bodies (from ``wire.parse``) in one transaction; new events stored."""

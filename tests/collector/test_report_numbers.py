@@ -4,15 +4,13 @@ A varied database (installs over six weeks, CI and human runs, runs spanning day
 failures, usage rollups, a product's own events, an event no schema knows, envelopes
 without app_version) is written through the real ``Store``; every number ``gather()``
 gives is then counted again here, row by row in plain Python, from the tables
-themselves. A database without the report's index (one made before it) must give
-the same numbers.
+themselves.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import shutil
 import sqlite3
 import uuid
 from collections import Counter, defaultdict
@@ -124,18 +122,6 @@ def varied(anvil: Product, tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         store.close()
     return db
-
-
-@pytest.fixture(scope="module")
-def without_index(varied: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same rows in a database made before the report's index."""
-    copy = tmp_path_factory.mktemp("older") / "collector.sqlite3"
-    shutil.copy(varied, copy)
-    connection = sqlite3.connect(copy)
-    connection.execute("DROP INDEX events_by_day")
-    connection.commit()
-    connection.close()
-    return copy
 
 
 def _gather(db: Path, product: Product, window: int, include_ci: bool) -> dict[str, Any]:
@@ -349,27 +335,6 @@ def test_the_database_is_varied_enough_to_tell(anvil, varied):
     counts = expected["installs"]
     # Some install sent an event more often than once: counts and installs differ.
     assert expected["counts"][report.USAGE] > counts[report.USAGE]
-
-
-@pytest.mark.parametrize("include_ci", [False, True])
-@pytest.mark.parametrize("window", WINDOWS)
-def test_a_database_made_before_the_index_reports_the_same(
-    anvil, varied, without_index, window, include_ci
-):
-    made = _gather(varied, anvil, window, include_ci)
-    older = _gather(without_index, anvil, window, include_ci)
-    made["database"].pop("path"), older["database"].pop("path")
-    assert older == made
-
-
-def test_opening_for_writing_gives_an_older_database_the_index(without_index, tmp_path):
-    copy = tmp_path / "collector.sqlite3"
-    shutil.copy(without_index, copy)
-    Store.open(copy).close()
-    connection = sqlite3.connect(copy)
-    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    connection.close()
-    assert "events_by_day" in names
 
 
 @pytest.mark.parametrize("include_ci", [False, True])
