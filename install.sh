@@ -792,27 +792,61 @@ remove_verified() {
     verify_dir=""
 }
 
-# The link and path stages, and the receipt, run in Python from the new environment.
-finish_install() {
+# The link, path and wizard stages run in one Python process from the new environment
+# (one interpreter start, not two). The link and path stages' outcome comes back on
+# descriptor 3, closed before the wizard starts; setup opens /dev/tty itself and stdin
+# is left as it is (with curl | sh it is the pipe). A signal meanwhile waits until that
+# process has ended, when the outcome says whether the install stands: a wizard that
+# is cut short never undoes a finished install.
+finish_and_ask() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
         --source "$receipt_source" --bin-dir "$bin_dir" --created "$created_dirs"
     [ "$own_cache" = 1 ] && set -- "$@" --cache-dir "$cache_dir"
     [ "$no_modify_path" = 1 ] && set -- "$@" --no-modify-path
     [ "$quiet" = 1 ] && set -- "$@" --quiet
-    fi_out=$("$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@" </dev/null)
+    set -- "$(($# + 2))" --product "$PRODUCT_NAME" "$@" --product "$PRODUCT_NAME" setup
+    fa_trace="kind=$kind,method=script"
+    [ -z "$started_epoch" ] || fa_trace="$fa_trace,started=$started_epoch"
+    set -- "$@" --install-trace "$fa_trace$stage_times"
+    [ "$noninteractive" = 1 ] && set -- "$@" --yes
+    [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
+    [ "$opt_inline" = 1 ] && set -- "$@" --inline
+    fa_signal=""
+    trap 'fa_signal=INT' INT
+    trap 'fa_signal=TERM' TERM
+    trap 'fa_signal=HUP' HUP
+    {
+        fi_out=$("$venv/bin/python" -I -c 'import sys
+from importlib.util import find_spec
+from doorstep.cli import main
+from doorstep.install import steps
+# Compiled as a run of -m doorstep would have (the failure report and later runs use it).
+find_spec("doorstep.__main__").loader.get_code("doorstep.__main__")
+sys.exit(steps.finish_then_setup(sys.argv[1:], main, 3))' "$@" 3>&1 1>&4 4>&-)
+    } 4>&1
     fi_rc=$?
+    trap 'on_signal INT' INT
+    trap 'on_signal TERM' TERM
+    trap 'on_signal HUP' HUP
     case "$fi_out" in
         failed=*:*)
             fi_out=${fi_out#failed=}
             current_stage=${fi_out%%:*}
             fail "${fi_out#*:}" ""
             ;;
+        *path_state=*) ;;
+        *)
+            [ -z "$fa_signal" ] || on_signal "$fa_signal"
+            fail other "the new environment could not finish the install (exit $fi_rc)" \
+                "check the messages above, then run this installer again"
+            ;;
     esac
-    [ "$fi_rc" = 0 ] || fail other "the new environment could not finish the install (exit $fi_rc)" \
-        "check the messages above, then run this installer again"
     path_state=${fi_out##*path_state=}
-    stage_times="$stage_times,${fi_out%%[!a-z0-9=.,]*}"
+    commit
+    current_stage=wizard
+    wizard_rc=$fi_rc
+    [ -z "$fa_signal" ] || on_signal "$fa_signal"
 }
 
 commit() {
@@ -830,22 +864,6 @@ install_kind() {
     else
         kind=upgrade
     fi
-}
-
-# setup opens /dev/tty itself; stdin is left as it is (with curl | sh it is the pipe). Like
-# the other Python stages it runs from the new environment, whatever the tool's own
-# command line offers.
-run_wizard() {
-    current_stage=wizard
-    rw_trace="kind=$kind,method=script"
-    [ -z "$started_epoch" ] || rw_trace="$rw_trace,started=$started_epoch"
-    rw_trace="$rw_trace$stage_times"
-    set -- setup --install-trace "$rw_trace"
-    [ "$noninteractive" = 1 ] && set -- "$@" --yes
-    [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
-    [ "$opt_inline" = 1 ] && set -- "$@" --inline
-    "$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@"
-    wizard_rc=$?
 }
 
 # A path for people: under the home folder it starts with ~.
@@ -959,10 +977,8 @@ main() {
     run_stage preflight preflight
     run_stage environment make_environment
     run_stage package install_package
-    finish_install
     install_kind
-    commit
-    run_wizard
+    finish_and_ask
     report
 }
 
