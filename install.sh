@@ -122,6 +122,7 @@ init_state() {
     uv=""
     python=""
     python_pip=0
+    python_bad_name=-
     path_state=""
     source_from_env=0
     expected_sha256=""
@@ -199,8 +200,10 @@ find_checkout() {
 is_this_script() {
     [ -f "$1" ] && [ -r "$1" ] || return 1
     check_cmd grep || return 1
-    grep -q -x -F -e 'find_checkout() {' "$1" 2>/dev/null &&
-        grep -q -x -F -e 'is_this_script() {' "$1" 2>/dev/null
+    its_lines=$(grep -x -F -e 'find_checkout() {' -e 'is_this_script() {' "$1" 2>/dev/null) ||
+        return 1
+    case "$its_lines" in *"find_checkout() {"*) ;; *) return 1 ;; esac
+    case "$its_lines" in *"is_this_script() {"*) ;; *) return 1 ;; esac
 }
 
 # The text values of a product file's [product] table (in the first format, its
@@ -270,7 +273,8 @@ locate() {
         /*) ;;
         *) usage_error "HOME must be set to your home folder" ;;
     esac
-    if [ "$(uname -s 2>/dev/null)" = Darwin ]; then
+    os_name=$(uname -s 2>/dev/null) || os_name=""
+    if [ "$os_name" = Darwin ]; then
         lc_data="$HOME/Library/Application Support"
         lc_cache="$HOME/Library/Caches"
     else
@@ -338,7 +342,7 @@ launcher_safe() {
         ls_length=${#ls_python}
     fi
     ls_limit=124
-    [ "$(uname -s 2>/dev/null)" = Darwin ] && ls_limit=509
+    [ "$os_name" = Darwin ] && ls_limit=509
     case "$venv" in
         *" "*) case "$venv" in *[\$\`\\\"]*) ls_bad=1 ;; *) ls_bad=0 ;; esac ;;
         *) ls_bad=0 ;;
@@ -385,8 +389,9 @@ choose_sha256() {
     case "$source" in
         *"#sha256="*) cs_fragment=${source##*#sha256=} ;;
     esac
-    expected_sha256=$(printf '%s' "${opt_sha256:-$cs_fragment}" | tr 'A-F' 'a-f')
+    expected_sha256=${opt_sha256:-$cs_fragment}
     [ -n "$expected_sha256" ] || return 0
+    expected_sha256=$(printf '%s' "$expected_sha256" | tr 'A-F' 'a-f')
     case "$expected_sha256" in
         *[!0-9a-f]*) usage_error "a SHA-256 is 64 hexadecimal digits, not '$expected_sha256'" ;;
     esac
@@ -519,35 +524,51 @@ suggest_python() {
 }
 
 find_python() {
-    # Asked of each candidate: its version, whether it is new enough, whether its own pip
-    # can install into another environment (pip >= 22.3 has --python), and its real path.
-    fp_probe='import sys
-v = sys.version_info
-try:
+    # Asked of each candidate, in one start: its version, whether it is new enough,
+    # whether its own pip can install into another environment (pip >= 22.3 has
+    # --python), the first folder named in its arguments that is not UTF-8 (see
+    # check_encoding; - for none), and its real path.
+    fp_pip='try:
     import pip
     p = int(tuple(int(x) for x in pip.__version__.split(".")[:2]) >= (22, 3))
 except Exception:
-    p = 0
-print("%d.%d %d %d %s" % (v[0], v[1], v >= (3, 9), p, sys.executable))'
+    p = 0'
     fp_flags=-I
     if [ -n "$uv" ]; then
         # uv installs, so pip is not asked about: importing it alone costs ~40 ms.
-        fp_probe='import sys
-v = sys.version_info
-print("%d.%d %d 0 %s" % (v[0], v[1], v >= (3, 9), sys.executable))'
+        fp_pip='p = 0'
         fp_flags=-IS
     fi
+    fp_probe="import sys
+v = sys.version_info
+$fp_pip
+bad = '-'
+if v >= (3, 9):
+    import os
+    for arg in sys.argv[1:]:
+        what, _, path = arg.partition('=')
+        try:
+            os.fsencode(path).decode('utf-8')
+        except UnicodeDecodeError:
+            bad = what
+            break
+print('%d.%d %d %d %s %s' % (v[0], v[1], v >= (3, 9), p, bad, sys.executable))"
     python=""
     fp_old=""
     for fp_name in python3 python3.15 python3.14 python3.13 python3.12 python3.11 python3.10 python3.9 python; do
         check_cmd "$fp_name" || continue
-        fp_info=$("$fp_name" "$fp_flags" -c "$fp_probe" </dev/null 2>/dev/null) || continue
+        fp_info=$("$fp_name" "$fp_flags" -c "$fp_probe" "HOME=$HOME" "--bin-dir=$bin_dir" \
+            "XDG_DATA_HOME=$data_dir" "XDG_CACHE_HOME=$cache_dir" \
+            "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" "XDG_STATE_HOME=${XDG_STATE_HOME:-}" \
+            "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null) || continue
         fp_version=${fp_info%% *}
         fp_rest=${fp_info#* }
         if [ "${fp_rest%% *}" = 1 ]; then
             fp_rest=${fp_rest#1 }
             python_pip=${fp_rest%% *}
-            python=${fp_rest#? }
+            fp_rest=${fp_rest#? }
+            python_bad_name=${fp_rest%% *}
+            python=${fp_rest#* }
             [ -n "$python" ] || python=$(command -v "$fp_name")
             python_version=$fp_version
             return 0
@@ -590,19 +611,9 @@ preflight() {
 }
 
 # The environment, pip and uv, and the receipt (a UTF-8 file) need folder names that
-# are UTF-8; this is asked of Python before anything is written.
+# are UTF-8; find_python asked the chosen Python, before anything was written.
 check_encoding() {
-    ce_bad=$("$python" -I -S -c 'import os, sys
-for arg in sys.argv[1:]:
-    what, _, path = arg.partition("=")
-    try:
-        os.fsencode(path).decode("utf-8")
-    except UnicodeDecodeError:
-        print(what)
-        break' "HOME=$HOME" "--bin-dir=$bin_dir" "XDG_DATA_HOME=$data_dir" \
-        "XDG_CACHE_HOME=$cache_dir" "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" \
-        "XDG_STATE_HOME=${XDG_STATE_HOME:-}" "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null)
-    [ -z "$ce_bad" ] || usage_error "$ce_bad names a folder that is not valid UTF-8, which a Python environment and the install receipt cannot hold; choose a folder with a UTF-8 name"
+    [ "$python_bad_name" = - ] || usage_error "$python_bad_name names a folder that is not valid UTF-8, which a Python environment and the install receipt cannot hold; choose a folder with a UTF-8 name"
 }
 
 # With a SHA-256 to check, the file is fetched (or copied) once into a temporary
