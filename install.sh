@@ -122,6 +122,7 @@ init_state() {
     uv=""
     python=""
     python_pip=0
+    pip_runner=""
     python_bad_name=-
     path_state=""
     source_from_env=0
@@ -524,27 +525,31 @@ suggest_python() {
 }
 
 find_python() {
-    # Asked of each candidate, in one start: its version, whether it is new enough,
-    # whether its own pip can install into another environment (pip >= 22.3 has
-    # --python), the first folder named in its arguments that is not UTF-8 (see
+    # Asked of each candidate, in one start: the script pip --python runs in the other
+    # environment (on a line of its own, empty for none), then its version, whether it is
+    # new enough, whether its own pip can install into another environment (pip >= 22.3
+    # has --python), the first folder named in its arguments that is not UTF-8 (see
     # check_encoding; - for none), and its real path.
-    fp_pip='try:
+    fp_pip='runner = ""
+try:
     import pip
     p = int(tuple(int(x) for x in pip.__version__.split(".")[:2]) >= (22, 3))
+    runner = os.path.join(os.path.dirname(pip.__file__), "__pip-runner__.py")
+    runner = runner if p and os.path.isfile(runner) else ""
 except Exception:
     p = 0'
     fp_flags=-I
     if [ -n "$uv" ]; then
         # uv installs, so pip is not asked about: importing it alone costs ~40 ms.
-        fp_pip='p = 0'
+        fp_pip='p, runner = 0, ""'
         fp_flags=-IS
     fi
-    fp_probe="import sys
+    fp_probe="import os, sys
 v = sys.version_info
 $fp_pip
+print(runner)
 bad = '-'
 if v >= (3, 9):
-    import os
     for arg in sys.argv[1:]:
         what, _, path = arg.partition('=')
         try:
@@ -555,17 +560,22 @@ if v >= (3, 9):
 print('%d.%d %d %d %s %s' % (v[0], v[1], v >= (3, 9), p, bad, sys.executable))"
     python=""
     fp_old=""
+    fp_newline='
+'
     for fp_name in python3 python3.15 python3.14 python3.13 python3.12 python3.11 python3.10 python3.9 python; do
         check_cmd "$fp_name" || continue
         fp_info=$("$fp_name" "$fp_flags" -c "$fp_probe" "HOME=$HOME" "--bin-dir=$bin_dir" \
             "XDG_DATA_HOME=$data_dir" "XDG_CACHE_HOME=$cache_dir" \
             "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" "XDG_STATE_HOME=${XDG_STATE_HOME:-}" \
             "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null) || continue
+        fp_runner=${fp_info%%"$fp_newline"*}
+        fp_info=${fp_info#*"$fp_newline"}
         fp_version=${fp_info%% *}
         fp_rest=${fp_info#* }
         if [ "${fp_rest%% *}" = 1 ]; then
             fp_rest=${fp_rest#1 }
             python_pip=${fp_rest%% *}
+            pip_runner=$fp_runner
             fp_rest=${fp_rest#? }
             python_bad_name=${fp_rest%% *}
             python=${fp_rest#* }
@@ -778,6 +788,10 @@ install_package() {
     # Like uv, pip leaves compiling to the first import: only what runs gets compiled.
     if [ "$tool" = uv ]; then
         fail_log=$("$uv" pip install --python "$venv/bin/python" "$source" </dev/null 2>&1)
+    elif [ -n "$pip_runner" ]; then
+        # What pip --python runs, without the first pip that only starts it.
+        fail_log=$("$venv/bin/python" "$pip_runner" install --no-compile \
+            --no-warn-script-location "$source" </dev/null 2>&1)
     elif [ "$python_pip" = 1 ]; then
         fail_log=$("$python" -m pip --python "$venv/bin/python" install --no-compile \
             --no-warn-script-location "$source" </dev/null 2>&1)
