@@ -843,11 +843,8 @@ finish_and_ask() {
     trap 'fa_signal=HUP' HUP
     {
         fi_out=$("$venv/bin/python" -I -c 'import sys
-from importlib.util import find_spec
 from doorstep.cli import main
 from doorstep.install import steps
-# Compiled as a run of -m doorstep would have (the failure report and later runs use it).
-find_spec("doorstep.__main__").loader.get_code("doorstep.__main__")
 sys.exit(steps.finish_then_setup(sys.argv[1:], main, 3))' "$@" 3>&1 1>&4 4>&-)
     } 4>&1
     fi_rc=$?

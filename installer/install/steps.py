@@ -10,6 +10,9 @@ install.sh: ``link=0.01,path=0.03`` (seconds) and ``path_state=on_path|new_shell
 (whether new shells find the command), or, after undoing everything it changed,
 ``failed=<stage>:<error class>``. Messages for people go to stderr.
 
+install.sh runs ``finish`` and then ``setup`` in one process, through
+``finish_then_setup``, with ``finish``'s lines on descriptor 3.
+
 ``failed`` records install_failed and sends it, but only when a consent record already
 says "on" (a flag or the environment alone never suffices), and DO_NOT_TRACK or
 ``--no-telemetry`` still win. With ``--wait`` it sends in the foreground for at most
@@ -28,6 +31,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -415,6 +419,10 @@ def finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], repo
     timings join setup's ``--install-trace``. The exit code is finish's when it fails,
     otherwise setup's.
     """
+    # The entry module compiled, as the two runs of -m doorstep this replaces left it.
+    entry = find_spec("doorstep.__main__")
+    if entry is not None and entry.loader is not None:
+        entry.loader.get_code(entry.name)  # type: ignore[attr-defined]
     count = int(argv[0])
     finish_argv, setup_argv = list(argv[1 : count + 1]), list(argv[count + 1 :])
     report = io.StringIO()
