@@ -8,7 +8,9 @@ Every package comes from the local wheelhouse (build/wheelhouse, built by
 `sh tests/run.sh`), so the figures measure the installers, not the network. doorstep's
 wheel is built afresh from a copy of this checkout. pipx itself is installed from PyPI
 into a throwaway environment. The runs of the four installers take turns, so a busy
-moment of the machine is shared out evenly. Prints a markdown block for BENCHMARKS.md.
+moment of the machine is shared out evenly, and what one run wrote is flushed to disk
+(sync) before the next starts, so no run pays for the writes of the one before. Prints
+a markdown block for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def python3() -> str:
 def last_stages_code() -> str:
     """The Python that install.sh runs for its link, path and wizard stages, taken from it."""
     text = (ROOT / "install.sh").read_text()
-    found = re.search(r"-I -c '(.*?)' \"\$@\" 3>&1", text, re.S)
+    found = re.search(r"-I -c '([^']*)' \"\$@\" 3>&1", text)
     if found is None:
         sys.exit("install.sh no longer runs its last stages in one python -c: update this bench")
     return found.group(1)
@@ -138,6 +140,7 @@ def breakdown(
             "the new environment's python -I -c pass": [venv_python, "-I", "-c", "pass"],
         }
         for name, argv in steps.items():
+            os.sync()
             started = time.perf_counter()
             run(argv, here, name)
             parts.setdefault(name, []).append(time.perf_counter() - started)
@@ -152,6 +155,9 @@ def load_average() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="counted runs of each (5)")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="another install.sh to time in the same runs"
+    )
     args = parser.parse_args()
     dependencies = ROOT / "build" / "wheelhouse"
     if not any(dependencies.glob("setuptools-*.whl")):
@@ -223,10 +229,16 @@ def main() -> int:
             "install.sh (no uv: venv + pip)": (script, without_uv),
             "pipx install": ([pipx, "install", "--python", python, str(wheel)], without_uv),
         }
+        if args.baseline is not None:
+            before = ["dash", str(args.baseline.resolve()), *script[2:]]
+            contenders["baseline install.sh (uv on PATH)"] = (before, with_uv)
+            contenders["baseline install.sh (no uv)"] = (before, without_uv)
         times: dict[str, list[float]] = {name: [] for name in contenders}
         for round_number in range(args.runs + 1):  # round 0 warms the caches, uncounted
             for name, (argv, env) in contenders.items():
                 home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
+                # The files the run before wrote go to disk now, not during this one.
+                os.sync()
                 started = time.perf_counter()
                 run(argv, dict(env, HOME=str(home)), name)
                 elapsed = time.perf_counter() - started
@@ -241,7 +253,8 @@ def main() -> int:
     load_after = load_average()
     median = {name: statistics.median(values) for name, values in times.items()}
     print("```")
-    print(f"$ .venv/bin/python bench/install.py --runs {args.runs}")
+    baseline = f" --baseline {args.baseline}" if args.baseline else ""
+    print(f"$ .venv/bin/python bench/install.py --runs {args.runs}{baseline}")
     print(
         f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()} ({python}), {uv_version}, pipx {pipx_version}"
