@@ -122,6 +122,8 @@ init_state() {
     uv=""
     python=""
     python_pip=0
+    pip_runner=""
+    python_bad_name=-
     path_state=""
     source_from_env=0
     expected_sha256=""
@@ -199,8 +201,10 @@ find_checkout() {
 is_this_script() {
     [ -f "$1" ] && [ -r "$1" ] || return 1
     check_cmd grep || return 1
-    grep -q -x -F -e 'find_checkout() {' "$1" 2>/dev/null &&
-        grep -q -x -F -e 'is_this_script() {' "$1" 2>/dev/null
+    its_lines=$(grep -x -F -e 'find_checkout() {' -e 'is_this_script() {' "$1" 2>/dev/null) ||
+        return 1
+    case "$its_lines" in *"find_checkout() {"*) ;; *) return 1 ;; esac
+    case "$its_lines" in *"is_this_script() {"*) ;; *) return 1 ;; esac
 }
 
 # The text values of a product file's [product] table (in the first format, its
@@ -270,7 +274,8 @@ locate() {
         /*) ;;
         *) usage_error "HOME must be set to your home folder" ;;
     esac
-    if [ "$(uname -s 2>/dev/null)" = Darwin ]; then
+    os_name=$(uname -s 2>/dev/null) || os_name=""
+    if [ "$os_name" = Darwin ]; then
         lc_data="$HOME/Library/Application Support"
         lc_cache="$HOME/Library/Caches"
     else
@@ -338,7 +343,7 @@ launcher_safe() {
         ls_length=${#ls_python}
     fi
     ls_limit=124
-    [ "$(uname -s 2>/dev/null)" = Darwin ] && ls_limit=509
+    [ "$os_name" = Darwin ] && ls_limit=509
     case "$venv" in
         *" "*) case "$venv" in *[\$\`\\\"]*) ls_bad=1 ;; *) ls_bad=0 ;; esac ;;
         *) ls_bad=0 ;;
@@ -385,8 +390,9 @@ choose_sha256() {
     case "$source" in
         *"#sha256="*) cs_fragment=${source##*#sha256=} ;;
     esac
-    expected_sha256=$(printf '%s' "${opt_sha256:-$cs_fragment}" | tr 'A-F' 'a-f')
+    expected_sha256=${opt_sha256:-$cs_fragment}
     [ -n "$expected_sha256" ] || return 0
+    expected_sha256=$(printf '%s' "$expected_sha256" | tr 'A-F' 'a-f')
     case "$expected_sha256" in
         *[!0-9a-f]*) usage_error "a SHA-256 is 64 hexadecimal digits, not '$expected_sha256'" ;;
     esac
@@ -519,35 +525,60 @@ suggest_python() {
 }
 
 find_python() {
-    # Asked of each candidate: its version, whether it is new enough, whether its own pip
-    # can install into another environment (pip >= 22.3 has --python), and its real path.
-    fp_probe='import sys
-v = sys.version_info
+    # Asked of each candidate, in one start: the script pip --python runs in the other
+    # environment (on a line of its own, empty for none), then its version, whether it is
+    # new enough, whether its own pip can install into another environment (pip >= 22.3
+    # has --python), the first folder named in its arguments that is not UTF-8 (see
+    # check_encoding; - for none), and its real path.
+    fp_pip='runner = ""
 try:
     import pip
     p = int(tuple(int(x) for x in pip.__version__.split(".")[:2]) >= (22, 3))
+    runner = os.path.join(os.path.dirname(pip.__file__), "__pip-runner__.py")
+    runner = runner if p and os.path.isfile(runner) else ""
 except Exception:
-    p = 0
-print("%d.%d %d %d %s" % (v[0], v[1], v >= (3, 9), p, sys.executable))'
+    p = 0'
     fp_flags=-I
     if [ -n "$uv" ]; then
         # uv installs, so pip is not asked about: importing it alone costs ~40 ms.
-        fp_probe='import sys
-v = sys.version_info
-print("%d.%d %d 0 %s" % (v[0], v[1], v >= (3, 9), sys.executable))'
+        fp_pip='p, runner = 0, ""'
         fp_flags=-IS
     fi
+    fp_probe="import os, sys
+v = sys.version_info
+$fp_pip
+print(runner)
+bad = '-'
+if v >= (3, 9):
+    for arg in sys.argv[1:]:
+        what, _, path = arg.partition('=')
+        try:
+            os.fsencode(path).decode('utf-8')
+        except UnicodeDecodeError:
+            bad = what
+            break
+print('%d.%d %d %d %s %s' % (v[0], v[1], v >= (3, 9), p, bad, sys.executable))"
     python=""
     fp_old=""
+    fp_newline='
+'
     for fp_name in python3 python3.15 python3.14 python3.13 python3.12 python3.11 python3.10 python3.9 python; do
         check_cmd "$fp_name" || continue
-        fp_info=$("$fp_name" "$fp_flags" -c "$fp_probe" </dev/null 2>/dev/null) || continue
+        fp_info=$("$fp_name" "$fp_flags" -c "$fp_probe" "HOME=$HOME" "--bin-dir=$bin_dir" \
+            "XDG_DATA_HOME=$data_dir" "XDG_CACHE_HOME=$cache_dir" \
+            "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" "XDG_STATE_HOME=${XDG_STATE_HOME:-}" \
+            "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null) || continue
+        fp_runner=${fp_info%%"$fp_newline"*}
+        fp_info=${fp_info#*"$fp_newline"}
         fp_version=${fp_info%% *}
         fp_rest=${fp_info#* }
         if [ "${fp_rest%% *}" = 1 ]; then
             fp_rest=${fp_rest#1 }
             python_pip=${fp_rest%% *}
-            python=${fp_rest#? }
+            pip_runner=$fp_runner
+            fp_rest=${fp_rest#? }
+            python_bad_name=${fp_rest%% *}
+            python=${fp_rest#* }
             [ -n "$python" ] || python=$(command -v "$fp_name")
             python_version=$fp_version
             return 0
@@ -590,19 +621,9 @@ preflight() {
 }
 
 # The environment, pip and uv, and the receipt (a UTF-8 file) need folder names that
-# are UTF-8; this is asked of Python before anything is written.
+# are UTF-8; find_python asked the chosen Python, before anything was written.
 check_encoding() {
-    ce_bad=$("$python" -I -S -c 'import os, sys
-for arg in sys.argv[1:]:
-    what, _, path = arg.partition("=")
-    try:
-        os.fsencode(path).decode("utf-8")
-    except UnicodeDecodeError:
-        print(what)
-        break' "HOME=$HOME" "--bin-dir=$bin_dir" "XDG_DATA_HOME=$data_dir" \
-        "XDG_CACHE_HOME=$cache_dir" "XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-}" \
-        "XDG_STATE_HOME=${XDG_STATE_HOME:-}" "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null)
-    [ -z "$ce_bad" ] || usage_error "$ce_bad names a folder that is not valid UTF-8, which a Python environment and the install receipt cannot hold; choose a folder with a UTF-8 name"
+    [ "$python_bad_name" = - ] || usage_error "$python_bad_name names a folder that is not valid UTF-8, which a Python environment and the install receipt cannot hold; choose a folder with a UTF-8 name"
 }
 
 # With a SHA-256 to check, the file is fetched (or copied) once into a temporary
@@ -767,6 +788,10 @@ install_package() {
     # Like uv, pip leaves compiling to the first import: only what runs gets compiled.
     if [ "$tool" = uv ]; then
         fail_log=$("$uv" pip install --python "$venv/bin/python" "$source" </dev/null 2>&1)
+    elif [ -n "$pip_runner" ]; then
+        # What pip --python runs, without the first pip that only starts it.
+        fail_log=$("$venv/bin/python" "$pip_runner" install --no-compile \
+            --no-warn-script-location "$source" </dev/null 2>&1)
     elif [ "$python_pip" = 1 ]; then
         fail_log=$("$python" -m pip --python "$venv/bin/python" install --no-compile \
             --no-warn-script-location "$source" </dev/null 2>&1)
@@ -792,27 +817,58 @@ remove_verified() {
     verify_dir=""
 }
 
-# The link and path stages, and the receipt, run in Python from the new environment.
-finish_install() {
+# The link, path and wizard stages run in one Python process from the new environment
+# (one interpreter start, not two). The link and path stages' outcome comes back on
+# descriptor 3, closed before the wizard starts; setup opens /dev/tty itself and stdin
+# is left as it is (with curl | sh it is the pipe). A signal meanwhile waits until that
+# process has ended, when the outcome says whether the install stands: a wizard that
+# is cut short never undoes a finished install.
+finish_and_ask() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
         --source "$receipt_source" --bin-dir "$bin_dir" --created "$created_dirs"
     [ "$own_cache" = 1 ] && set -- "$@" --cache-dir "$cache_dir"
     [ "$no_modify_path" = 1 ] && set -- "$@" --no-modify-path
     [ "$quiet" = 1 ] && set -- "$@" --quiet
-    fi_out=$("$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@" </dev/null)
+    set -- "$(($# + 2))" --product "$PRODUCT_NAME" "$@" --product "$PRODUCT_NAME" setup
+    fa_trace="kind=$kind,method=script"
+    [ -z "$started_epoch" ] || fa_trace="$fa_trace,started=$started_epoch"
+    set -- "$@" --install-trace "$fa_trace$stage_times"
+    [ "$noninteractive" = 1 ] && set -- "$@" --yes
+    [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
+    [ "$opt_inline" = 1 ] && set -- "$@" --inline
+    fa_signal=""
+    trap 'fa_signal=INT' INT
+    trap 'fa_signal=TERM' TERM
+    trap 'fa_signal=HUP' HUP
+    {
+        fi_out=$("$venv/bin/python" -I -c 'import sys
+from doorstep.cli import main
+from doorstep.install import steps
+sys.exit(steps.finish_then_setup(sys.argv[1:], main, 3))' "$@" 3>&1 1>&4 4>&-)
+    } 4>&1
     fi_rc=$?
+    trap 'on_signal INT' INT
+    trap 'on_signal TERM' TERM
+    trap 'on_signal HUP' HUP
     case "$fi_out" in
         failed=*:*)
             fi_out=${fi_out#failed=}
             current_stage=${fi_out%%:*}
             fail "${fi_out#*:}" ""
             ;;
+        *path_state=*) ;;
+        *)
+            [ -z "$fa_signal" ] || on_signal "$fa_signal"
+            fail other "the new environment could not finish the install (exit $fi_rc)" \
+                "check the messages above, then run this installer again"
+            ;;
     esac
-    [ "$fi_rc" = 0 ] || fail other "the new environment could not finish the install (exit $fi_rc)" \
-        "check the messages above, then run this installer again"
     path_state=${fi_out##*path_state=}
-    stage_times="$stage_times,${fi_out%%[!a-z0-9=.,]*}"
+    commit
+    current_stage=wizard
+    wizard_rc=$fi_rc
+    [ -z "$fa_signal" ] || on_signal "$fa_signal"
 }
 
 commit() {
@@ -830,22 +886,6 @@ install_kind() {
     else
         kind=upgrade
     fi
-}
-
-# setup opens /dev/tty itself; stdin is left as it is (with curl | sh it is the pipe). Like
-# the other Python stages it runs from the new environment, whatever the tool's own
-# command line offers.
-run_wizard() {
-    current_stage=wizard
-    rw_trace="kind=$kind,method=script"
-    [ -z "$started_epoch" ] || rw_trace="$rw_trace,started=$started_epoch"
-    rw_trace="$rw_trace$stage_times"
-    set -- setup --install-trace "$rw_trace"
-    [ "$noninteractive" = 1 ] && set -- "$@" --yes
-    [ -n "$opt_flag" ] && set -- "$@" "$opt_flag"
-    [ "$opt_inline" = 1 ] && set -- "$@" --inline
-    "$venv/bin/python" -I -m doorstep --product "$PRODUCT_NAME" "$@"
-    wizard_rc=$?
 }
 
 # A path for people: under the home folder it starts with ~.
@@ -959,10 +999,8 @@ main() {
     run_stage preflight preflight
     run_stage environment make_environment
     run_stage package install_package
-    finish_install
     install_kind
-    commit
-    run_wizard
+    finish_and_ask
     report
 }
 

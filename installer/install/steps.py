@@ -10,6 +10,9 @@ install.sh: ``link=0.01,path=0.03`` (seconds) and ``path_state=on_path|new_shell
 (whether new shells find the command), or, after undoing everything it changed,
 ``failed=<stage>:<error class>``. Messages for people go to stderr.
 
+install.sh runs ``finish`` and then ``setup`` in one process, through
+``finish_then_setup``, with ``finish``'s lines on descriptor 3.
+
 ``failed`` records install_failed and sends it, but only when a consent record already
 says "on" (a flag or the environment alone never suffices), and DO_NOT_TRACK or
 ``--no-telemetry`` still win. With ``--wait`` it sends in the foreground for at most
@@ -19,13 +22,16 @@ says "on" (a flag or the environment alone never suffices), and DO_NOT_TRACK or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import io
 import os
 import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -39,6 +45,7 @@ from doorstep.install import command_link, own_folders, receipt, shell_path
 from doorstep.install.receipt import PathBlock, Receipt
 
 FAILED_WAIT_SECONDS = 2.0
+_UNDONE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 _DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
 
@@ -150,9 +157,16 @@ def finish(argv: Sequence[str], product: Product) -> int:
             f"{' and '.join(unsafe)} holds a control character (a newline, a tab, ...), which "
             "cannot go into a shell start-up file; choose a folder without one"
         )
-    # A hang-up or kill during these stages is undone like Ctrl-C.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
+    # A hang-up or kill during these stages is undone like Ctrl-C (and only during them).
+    handlers = {signum: signal.signal(signum, _interrupt) for signum in _UNDONE_SIGNALS}
+    try:
+        return _finish(opts, product)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def _finish(opts: argparse.Namespace, product: Product) -> int:
     where = paths.for_product(product)
     say = (lambda text: None) if opts.quiet else _say(product)
     journal = _Journal()
@@ -394,6 +408,42 @@ def failed(argv: Sequence[str], product: Product) -> int:
 _COMMANDS = {"finish": finish, "failed": failed}
 
 
+def finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], report_fd: int) -> int:
+    """``finish``, then ``setup``, in one process: install.sh's last two stages.
+
+    ``argv`` is a count N, N words of the command line that runs ``finish``, then the
+    words that run ``setup`` (``run`` is the command line's main, passed in from above).
+    What ``finish`` prints goes to ``report_fd``, which is closed before setup starts,
+    so install.sh has the outcome of the link and path stages even if the wizard is
+    then killed, and a failed setup never undoes a finished install. The link and path
+    timings join setup's ``--install-trace``. The exit code is finish's when it fails,
+    otherwise setup's.
+    """
+    # The entry module compiled, as the two runs of -m doorstep this replaces left it.
+    entry = find_spec("doorstep.__main__")
+    if entry is not None and entry.loader is not None:
+        entry.loader.get_code(entry.name)  # type: ignore[attr-defined]
+    count = int(argv[0])
+    finish_argv, setup_argv = list(argv[1 : count + 1]), list(argv[count + 1 :])
+    report = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(report):
+            code = run(finish_argv)
+    finally:
+        try:
+            os.write(report_fd, report.getvalue().encode())
+            os.close(report_fd)
+        except OSError:
+            pass  # install.sh went away: the install stands or was undone either way
+    if code != 0:
+        return code
+    timings = report.getvalue().partition("\n")[0]
+    if "--install-trace" in setup_argv and timings:
+        where = setup_argv.index("--install-trace") + 1
+        setup_argv[where] += "," + timings
+    return run(setup_argv)
+
+
 def main(rest: list[str], product: Product) -> int:
     """``<name> _install <step> ...``: the Python stages of install.sh (not for people)."""
     if not rest or rest[0] not in _COMMANDS:
@@ -406,6 +456,7 @@ __all__ = [
     "error_class",
     "failed",
     "finish",
+    "finish_then_setup",
     "main",
     "missing_folders",
     "unsafe_paths",
