@@ -282,64 +282,12 @@ def _entry_points() -> list[Any]:
 
 def installed() -> dict[str, str]:
     """Every product installed in this environment: name -> the module naming its folder."""
-    found = _scanned()
+    from doorstep.foundation import distributions
+
+    found = distributions.entry_points(ENTRY_POINTS)
     if found is not None:
         return found
     return {point.name: point.value for point in _entry_points()}
-
-
-def _scanned() -> Optional[dict[str, str]]:
-    # What importlib.metadata would find, read straight from the metadata folders on
-    # sys.path: importing it (email, zipfile, csv) and listing every distribution costs a
-    # tool's start some 30 ms. The same order and the same rules: sys.path in order, the
-    # first distribution of a name wins, `name = value` lines under [doorstep.products].
-    # None (ask importlib.metadata) wherever it knows more: a zip or an egg on the path,
-    # another finder of distributions, a line it would refuse.
-    import sys
-    from importlib.machinery import PathFinder
-
-    for finder in sys.meta_path:
-        if hasattr(finder, "find_distributions") and finder is not PathFinder:
-            return None
-    found: dict[str, str] = {}
-    seen: set[str] = set()
-    for entry in sys.path:
-        if entry.lower().endswith(".egg"):
-            return None
-        try:
-            children = os.listdir(entry or ".")
-        except NotADirectoryError:
-            return None  # a zip file: importlib reads inside it
-        except (OSError, TypeError, ValueError):
-            continue
-        for child in children:
-            low = child.lower()
-            if not low.endswith((".dist-info", ".egg-info")):
-                continue
-            stem = low.rpartition(".")[0].partition("-")[0]
-            normalized = re.sub(r"[-_.]+", "-", stem).replace("-", "_")
-            if normalized in seen:
-                continue
-            seen.add(normalized)
-            try:
-                with open(os.path.join(entry or ".", child, "entry_points.txt"), "rb") as file:
-                    text = file.read().decode("utf-8")
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            except (OSError, UnicodeDecodeError):
-                return None
-            section: Optional[str] = None
-            for line in map(str.strip, text.splitlines()):
-                if not line or line.startswith("#"):
-                    continue
-                if line.startswith("[") and line.endswith("]"):
-                    section = line.strip("[]")
-                elif "=" not in line:
-                    return None
-                elif section == ENTRY_POINTS:
-                    name, _, value = line.partition("=")
-                    found[name.strip()] = value.strip()
-    return found
 
 
 def _file_of(module: str) -> Optional[Path]:

@@ -8,19 +8,28 @@ import dataclasses
 import pickle
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from doorstep.consent import record as consent_record
-from doorstep.foundation import product
+from doorstep.foundation import distributions, product
 
 
 def test_products_are_found_as_importlib_metadata_finds_them() -> None:
-    scanned = product._scanned()
+    scanned = distributions.entry_points(product.ENTRY_POINTS)
     assert scanned is not None
     assert scanned == {point.name: point.value for point in product._entry_points()}
     assert scanned["doorstep"] == "doorstep"
+
+
+def test_versions_are_read_as_importlib_metadata_reads_them() -> None:
+    names = {dist.metadata["Name"] for dist in metadata.distributions()}
+    assert len(names) > 10
+    for name in sorted(names):
+        assert distributions.version(name) == metadata.version(name), name
+    assert distributions.version("no-such-distribution") is None
 
 
 def test_an_unusual_path_is_left_to_importlib_metadata(
@@ -28,8 +37,9 @@ def test_an_unusual_path_is_left_to_importlib_metadata(
 ) -> None:
     archive = tmp_path / "tools.zip"
     archive.write_bytes(b"")
-    monkeypatch.setattr(sys, "path", [*sys.path, str(archive)])
-    assert product._scanned() is None
+    monkeypatch.setattr(sys, "path", [str(archive), *sys.path])
+    assert distributions.entry_points(product.ENTRY_POINTS) is None
+    assert distributions.version("pytest") is None
     assert product.installed() == {p.name: p.value for p in product._entry_points()}
 
 
