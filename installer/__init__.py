@@ -10,9 +10,11 @@ The package is imported on every command, so it stays light: ``Telemetry`` (in
 
 from __future__ import annotations
 
-from typing import Any
-
 from doorstep._version import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def __getattr__(name: str) -> Any:

@@ -13,20 +13,23 @@ anything is sent: only with policy ``ask``, stdin and stdout both terminals, not
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional, Union
 
 from doorstep.consent import decision as consent
 from doorstep.delivery.telemetry import Recorder
 from doorstep.events import schema
 from doorstep.foundation import product as product_module
 from doorstep.foundation.errors import DoorstepError
-from doorstep.foundation.paths import Paths
 from doorstep.foundation.product import Product
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional, Union
+
+    from doorstep.foundation.paths import Paths
 
 
 class Telemetry:
@@ -134,6 +137,8 @@ def _interactive(env: Mapping[str, str]) -> bool:
 
 def ask_inline(product: Product, recorder: Recorder) -> int:
     """The first-run question, inline, on this terminal; its answer is applied by setup."""
+    import argparse
+
     from doorstep.onboarding import setup
     from doorstep.tui import launch
 

@@ -18,8 +18,6 @@ from doorstep.foundation.product import Product
 from doorstep.onboarding.wizard import Answer, Wizard
 from doorstep.tui import terminal as terminal_module
 from doorstep.tui.onboarding import SCREENS
-from doorstep.tui.payload import PayloadScreen
-from doorstep.tui.settings import SettingsScreen
 
 ReturnType = TypeVar("ReturnType")
 
@@ -93,6 +91,9 @@ class OnboardingApp(DoorstepApp[Answer]):
             show_share()
 
     def action_payload(self) -> None:
+        # Deferred, like the settings screen: the first frame waits for neither.
+        from doorstep.tui.payload import PayloadScreen
+
         if isinstance(self.screen, PayloadScreen):
             return
         body, notes = self.wizard.payload()
@@ -112,6 +113,8 @@ class SettingsApp(DoorstepApp[int]):
         self.title = f"{product.display_name} settings"
 
     def on_mount(self) -> None:
+        from doorstep.tui.settings import SettingsScreen
+
         self.push_screen(SettingsScreen(self.product, self.env))
 
     def action_cancel(self) -> None:

@@ -20,14 +20,16 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Union
 
 from doorstep.foundation import product as product_module
 from doorstep.foundation.args import EXIT_OK, Parser, UsageError, guarded
 from doorstep.foundation.product import Product
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any, Union
+
     from doorstep.onboarding.wizard import Answer, Wizard
 
 NAMES = ("telemetry", "settings", "setup", "uninstall")

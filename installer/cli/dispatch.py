@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import Optional
 
 from doorstep import _version
 from doorstep.cli.commands import add_commands, run_command
@@ -21,6 +19,11 @@ from doorstep.foundation import product as product_module
 from doorstep.foundation.args import EXIT_FAILURE, EXIT_USAGE, Parser, guarded
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 _OWN_PARSING = ("collector", "_install", "render")
 

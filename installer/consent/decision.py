@@ -12,28 +12,51 @@ Nothing here reads a file or the clock, so the whole table is tested without a d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Optional
-
-from doorstep.consent.policy import PolicyRead
-from doorstep.consent.record import RecordRead
 from doorstep.foundation import flags
-from doorstep.foundation.product import Product
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
+
+    from doorstep.consent.policy import PolicyRead
+    from doorstep.consent.record import RecordRead
+    from doorstep.foundation.product import Product
 
 ON, OFF, UNDECIDED = "on", "off", "undecided"
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Frozen):
     """The outcome: a state, the rule that decided it, and words for people."""
+
+    _fields = ("state", "reason", "detail", "endpoint", "notice_due", "warnings")
+    __slots__ = _fields
 
     state: str  # on | off | undecided
     reason: str  # do_not_track | env | flag | record | record_unreadable | policy
     detail: str  # why, in a sentence a person understands
     endpoint: Optional[str]  # where events would go; None: nothing is ever sent
-    notice_due: bool = False  # policy "notice": show the notice before the first send
-    warnings: tuple[str, ...] = ()
+    notice_due: bool  # policy "notice": show the notice before the first send
+    warnings: tuple[str, ...]
+
+    def __init__(
+        self,
+        state: str,
+        reason: str,
+        detail: str,
+        endpoint: Optional[str],
+        notice_due: bool = False,
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        self._set(
+            state=state,
+            reason=reason,
+            detail=detail,
+            endpoint=endpoint,
+            notice_due=notice_due,
+            warnings=warnings,
+        )
 
     @property
     def sends(self) -> bool:

@@ -8,22 +8,29 @@ one-line warning: an administrator who wrote a file there meant something.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Optional
-
 from doorstep.foundation import tomlread
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Optional
 
 MAX_BYTES = 16 * 1024
 
 
-@dataclass(frozen=True)
-class PolicyRead:
+class PolicyRead(Frozen):
     """What the policy file says: nothing (absent or not off), off, or a problem."""
 
+    _fields = ("path", "off", "problem")
+    __slots__ = _fields
+
     path: Path
-    off: bool = False
-    problem: Optional[str] = None
+    off: bool
+    problem: Optional[str]
+
+    def __init__(self, path: Path, off: bool = False, problem: Optional[str] = None) -> None:
+        self._set(path=path, off=off, problem=problem)
 
     @property
     def state(self) -> str:

@@ -8,16 +8,18 @@ with. Writing replaces the whole file atomically with mode 0600.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Optional
 
 from doorstep.foundation import ids, tomlread
 from doorstep.foundation.atomic import write_atomic
 from doorstep.foundation.errors import RecordWriteError
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Optional
 
 SCHEMA_VERSION = 1
 SOURCES = ("wizard", "inline", "flag", "cli", "settings", "notice")
@@ -27,17 +29,47 @@ _SALT = re.compile(r"^[0-9a-f]{32}$")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-@dataclass(frozen=True)
-class ConsentRecord:
+class ConsentRecord(Frozen):
+    _fields = (
+        "enabled",
+        "consent_source",
+        "decided_on",
+        "install_id",
+        "salt",
+        "notice_shown",
+        "agreed",
+    )
+    __slots__ = _fields
+
     enabled: bool
     consent_source: str
     decided_on: str
-    install_id: Optional[str] = None
-    salt: Optional[str] = None
-    notice_shown: bool = False
+    install_id: Optional[str]
+    salt: Optional[str]
+    notice_shown: bool
     # The kinds of data the "yes" covered (``event``, ``event.prop``, ``envelope.field``);
     # None in a record written before doorstep kept them.
-    agreed: Optional[tuple[str, ...]] = None
+    agreed: Optional[tuple[str, ...]]
+
+    def __init__(
+        self,
+        enabled: bool,
+        consent_source: str,
+        decided_on: str,
+        install_id: Optional[str] = None,
+        salt: Optional[str] = None,
+        notice_shown: bool = False,
+        agreed: Optional[tuple[str, ...]] = None,
+    ) -> None:
+        self._set(
+            enabled=enabled,
+            consent_source=consent_source,
+            decided_on=decided_on,
+            install_id=install_id,
+            salt=salt,
+            notice_shown=notice_shown,
+            agreed=agreed,
+        )
 
     def to_toml(self) -> str:
         import tomli_w  # deferred: only writers pay for it
@@ -62,13 +94,20 @@ def digest(kinds: tuple[str, ...]) -> str:
     return hashlib.sha256("\n".join(sorted(kinds)).encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class RecordRead:
+class RecordRead(Frozen):
     """What reading the record found: a record, nothing, or a problem (one line)."""
 
+    _fields = ("path", "record", "problem")
+    __slots__ = _fields
+
     path: Path
-    record: Optional[ConsentRecord] = None
-    problem: Optional[str] = None
+    record: Optional[ConsentRecord]
+    problem: Optional[str]
+
+    def __init__(
+        self, path: Path, record: Optional[ConsentRecord] = None, problem: Optional[str] = None
+    ) -> None:
+        self._set(path=path, record=record, problem=problem)
 
     @property
     def state(self) -> str:
@@ -87,6 +126,8 @@ def new_salt() -> str:
 
 def today() -> str:
     """Today's date in UTC: records and events carry a day, never a time of day."""
+    import datetime  # deferred, like every use below: status without a record never needs it
+
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
 
 
@@ -142,6 +183,8 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
     if type(notice_shown) is not bool:
         return "has a notice_shown that is not true/false", None
     decided_on = data.get("decided_on")
+    import datetime
+
     if isinstance(decided_on, datetime.date) and not isinstance(decided_on, datetime.datetime):
         decided_on = decided_on.isoformat()
     if not isinstance(decided_on, str) or not _is_date(decided_on):
@@ -166,6 +209,8 @@ def _is_date(text: str) -> bool:
     # The pattern first: from 3.11, fromisoformat also takes week dates like 2026-W47-1.
     if _DATE.fullmatch(text) is None:
         return False
+    import datetime
+
     try:
         datetime.date.fromisoformat(text)
     except ValueError:

@@ -3,22 +3,32 @@ disk, then the pure ``decision.resolve``. Every place that decides calls this.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Optional
-
 from doorstep.consent import decision, policy, record
-from doorstep.foundation.paths import Paths
-from doorstep.foundation.product import Product
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
+
+    from doorstep.foundation.paths import Paths
+    from doorstep.foundation.product import Product
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(Frozen):
     """The decision and the two files it was made from (status shows all three)."""
+
+    _fields = ("decision", "record", "policy")
+    __slots__ = _fields
 
     decision: decision.Decision
     record: record.RecordRead
     policy: policy.PolicyRead
+
+    def __init__(
+        self, decision: decision.Decision, record: record.RecordRead, policy: policy.PolicyRead
+    ) -> None:
+        self._set(decision=decision, record=record, policy=policy)
 
 
 def decide(where: Paths, env: Mapping[str, str], flag: Optional[bool], product: Product) -> Found:

@@ -8,11 +8,13 @@ doorstep kept the list covers that version's schema (``schema.first_kinds``).
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
 from doorstep.consent.record import ConsentRecord
 from doorstep.events import schema
 from doorstep.events.schema import Schema
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 
 def covered(record: Optional[ConsentRecord]) -> Optional[frozenset[str]]:

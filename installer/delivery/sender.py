@@ -16,9 +16,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
 
 try:
     import fcntl
@@ -31,7 +29,11 @@ from doorstep.consent import standing
 from doorstep.delivery.spool import SENDER_LOCK, Entry, Spool
 from doorstep.foundation import flags, paths, product
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Callable, Optional
+
     from doorstep.delivery import transport
 
 TOTAL_SECONDS = 3.0

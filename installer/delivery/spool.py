@@ -15,12 +15,15 @@ import errno
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from doorstep.events import schema
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import Any
 
 try:
     import fcntl
@@ -51,12 +54,17 @@ def refuse_foreign(folder: Path) -> None:
         raise PermissionError(errno.EPERM, "the folder belongs to another user", str(folder))
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Frozen):
     """One spooled event and the envelope of the run that recorded it."""
+
+    _fields = ("envelope", "event")
+    __slots__ = _fields
 
     envelope: dict[str, Any]
     event: dict[str, Any]
+
+    def __init__(self, envelope: dict[str, Any], event: dict[str, Any]) -> None:
+        self._set(envelope=envelope, event=event)
 
     def line(self) -> bytes:
         record = {"envelope": self.envelope, "event": self.event}

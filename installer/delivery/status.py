@@ -6,29 +6,53 @@ keys, never rename or remove them.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any, Optional
-
 from doorstep.consent import decision as consent
-from doorstep.consent import policy as machine_policy
-from doorstep.consent import record as consent_record
 from doorstep.consent import standing
-from doorstep.foundation.paths import Paths
-from doorstep.foundation.product import Product
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Optional
+
+    from doorstep.consent import policy as machine_policy
+    from doorstep.consent import record as consent_record
+    from doorstep.foundation.paths import Paths
+    from doorstep.foundation.product import Product
 
 JSON_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(Frozen):
+    _fields = ("product", "paths", "decision", "record", "spool_events", "policy", "new_kinds")
+    __slots__ = _fields
+
     product: Product
     paths: Paths
     decision: consent.Decision
     record: consent_record.RecordRead
     spool_events: int
-    policy: Optional[machine_policy.PolicyRead] = None
-    new_kinds: tuple[str, ...] = ()
+    policy: Optional[machine_policy.PolicyRead]
+    new_kinds: tuple[str, ...]
+
+    def __init__(
+        self,
+        product: Product,
+        paths: Paths,
+        decision: consent.Decision,
+        record: consent_record.RecordRead,
+        spool_events: int,
+        policy: Optional[machine_policy.PolicyRead] = None,
+        new_kinds: tuple[str, ...] = (),
+    ) -> None:
+        self._set(
+            product=product,
+            paths=paths,
+            decision=decision,
+            record=record,
+            spool_events=spool_events,
+            policy=policy,
+            new_kinds=new_kinds,
+        )
 
     @property
     def install_id(self) -> Optional[str]:
@@ -129,6 +153,8 @@ def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None
 
 
 def render_json(status: Status) -> str:
+    import json  # deferred: only --json pays for it
+
     return json.dumps(status.to_json(), indent=2, sort_keys=True)
 
 

@@ -14,22 +14,27 @@ wizard's "yes" or "no"; ``discard()`` is its cancel.
 from __future__ import annotations
 
 import atexit
-import datetime
 import itertools
 import os
 import sys
 import time
 from collections import deque
-from collections.abc import Mapping
-from typing import Any, Optional
 
 from doorstep.consent import decision as consent
 from doorstep.consent import record as consent_record
 from doorstep.consent import standing
 from doorstep.events import schema
 from doorstep.foundation.errors import DoorstepError
-from doorstep.foundation.paths import Paths, for_product
-from doorstep.foundation.product import Product, current
+from doorstep.foundation.paths import for_product
+from doorstep.foundation.product import current
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional
+
+    from doorstep.foundation.paths import Paths
+    from doorstep.foundation.product import Product
 
 # Events held before a decision. A whole install and wizard is ~20; 256 of the largest
 # events the schema allows still fit in the spool, so a "yes" never loses one to its bound.
@@ -70,8 +75,8 @@ class Recorder:
     def _today(self) -> str:
         number = int(time.time() // _SECONDS_PER_DAY)
         if number != self._day[0]:
-            day = datetime.date(1970, 1, 1) + datetime.timedelta(days=number)
-            self._day = (number, day.isoformat())
+            # The UTC date of that day number (time.gmtime: no datetime import needed).
+            self._day = (number, time.strftime("%Y-%m-%d", time.gmtime(number * _SECONDS_PER_DAY)))
         return self._day[1]
 
     def record(self, name: str, **props: Any) -> bool:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 FILE_NAME = "usage.json"  # also spool.USAGE_FILE: discarding the spool deletes it
 MAX_DAYS = 8  # past days kept for a sender that cannot reach the network, like the spool

@@ -7,18 +7,20 @@ recording hot path. Every value is one of the schema's enums, buckets or version
 from __future__ import annotations
 
 import os
-import platform
 import sys
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
 
 from doorstep._version import __version__
 from doorstep.events import schema
 from doorstep.foundation import flags, ids
 from doorstep.foundation import product as product_module
 from doorstep.foundation.product import Product
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional
 
 _CI_VARIABLES = (
     "CI",
@@ -61,6 +63,16 @@ def _in_container() -> bool:
     return any(word in cgroup for word in ("docker", "kubepods", "containerd", "libpod"))
 
 
+def _machine_name() -> str:
+    # platform.machine() is os.uname().machine wherever there is a uname; the platform
+    # module itself is loaded only where there is not (Windows).
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
+
+
 def _memory_gib() -> Optional[float]:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -72,6 +84,11 @@ def app_version(product: Product) -> Optional[str]:
     """The version of the product's own package (doorstep's for doorstep); None if unknown."""
     if product == product_module.own():
         return __version__
+    from doorstep.foundation import distributions
+
+    found = distributions.version(product.package)
+    if found is not None:
+        return found  # read as importlib.metadata reads it, without importing it (~30 ms)
     from importlib import metadata  # deferred: only an adopting tool's envelope pays
 
     try:
@@ -86,7 +103,7 @@ def _machine(product: Product) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
         "os": _os_family(),
-        "arch": _ARCH.get(platform.machine().lower(), "other"),
+        "arch": _ARCH.get(_machine_name().lower(), "other"),
         "container": _in_container(),
     }
     memory = _memory_gib()

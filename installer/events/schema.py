@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Optional
 
 from doorstep.foundation import ids, tomlread
 from doorstep.foundation import product as product_module
 from doorstep.foundation.errors import ProductError
-from doorstep.foundation.product import Product
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional
+
+    from doorstep.foundation.product import Product
 
 TYPES = ("enum", "bool", "bucket", "version", "hash", "id", "int")
 # What a product's own events may use: never free text, never an id of its own.
@@ -37,27 +41,56 @@ _HASH = re.compile(r"[0-9a-f]{12}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(Frozen):
+    _fields = ("name", "unit", "edges", "labels")
+    __slots__ = _fields
+
     name: str
     unit: str
     edges: tuple[float, ...]
     labels: tuple[str, ...]
+
+    def __init__(
+        self, name: str, unit: str, edges: tuple[float, ...], labels: tuple[str, ...]
+    ) -> None:
+        self._set(name=name, unit=unit, edges=edges, labels=labels)
 
     def label(self, number: float) -> str:
         """The label of the range ``number`` falls in (edges are exclusive upper bounds)."""
         return self.labels[bisect.bisect_right(self.edges, number)]
 
 
-@dataclass(frozen=True)
-class Prop:
+class Prop(Frozen):
+    _fields = ("name", "type", "why", "values", "bucket", "max_string", "maximum")
+    __slots__ = _fields
+
     name: str
     type: str
     why: str
-    values: tuple[Any, ...] = ()
-    bucket: Optional[Bucket] = None
-    max_string: int = 64
-    maximum: Optional[int] = None  # an int with no values: 0 through this
+    values: tuple[Any, ...]
+    bucket: Optional[Bucket]
+    max_string: int
+    maximum: Optional[int]  # an int with no values: 0 through this
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        why: str,
+        values: tuple[Any, ...] = (),
+        bucket: Optional[Bucket] = None,
+        max_string: int = 64,
+        maximum: Optional[int] = None,
+    ) -> None:
+        self._set(
+            name=name,
+            type=type,
+            why=why,
+            values=values,
+            bucket=bucket,
+            max_string=max_string,
+            maximum=maximum,
+        )
 
     def clean(self, value: Any) -> Any:
         """The value as it may be sent, or INVALID."""
@@ -94,22 +127,57 @@ class Prop:
         return INVALID
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Frozen):
+    _fields = ("name", "why", "props")
+    __slots__ = _fields
+
     name: str
     why: str
-    props: dict[str, Prop] = field(default_factory=dict)
+    props: dict[str, Prop]
+
+    def __init__(self, name: str, why: str, props: Optional[dict[str, Prop]] = None) -> None:
+        self._set(name=name, why=why, props={} if props is None else props)
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(Frozen):
+    _fields = (
+        "version",
+        "max_string",
+        "buckets",
+        "envelope",
+        "events",
+        "retention_days",
+        "retention_why",
+    )
+    __slots__ = _fields
+
     version: int
     max_string: int
     buckets: dict[str, Bucket]
     envelope: dict[str, Prop]
     events: dict[str, Event]
-    retention_days: int = 90
-    retention_why: str = ""
+    retention_days: int
+    retention_why: str
+
+    def __init__(
+        self,
+        version: int,
+        max_string: int,
+        buckets: dict[str, Bucket],
+        envelope: dict[str, Prop],
+        events: dict[str, Event],
+        retention_days: int = 90,
+        retention_why: str = "",
+    ) -> None:
+        self._set(
+            version=version,
+            max_string=max_string,
+            buckets=buckets,
+            envelope=envelope,
+            events=events,
+            retention_days=retention_days,
+            retention_why=retention_why,
+        )
 
     def kinds(self) -> tuple[str, ...]:
         """Every kind of data this schema allows: ``event``, ``event.prop``, ``envelope.x``.
@@ -298,7 +366,14 @@ def _fenced_event(event: Event) -> Event:
 
 @lru_cache(maxsize=1)
 def _built_in() -> dict[str, Any]:
-    return tomlread.loads(Path(__file__).with_name("schema.toml").read_text(encoding="utf-8"))
+    # schema.toml is the source; its table is compiled into schema_toml (kept in step by a
+    # test), and used only while the file still holds exactly the text it was made from.
+    from doorstep.events import schema_toml
+
+    path = os.path.join(os.path.dirname(__file__), "schema.toml")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    return schema_toml.DATA if text == schema_toml.SOURCE else tomlread.loads(text)
 
 
 @lru_cache(maxsize=1)

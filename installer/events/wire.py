@@ -9,11 +9,14 @@ fence; a value the fence catches is dropped, never rewritten.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Any, Optional
 
 from doorstep.events import redact, schema
 from doorstep.foundation import ids
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any, Optional
 
 MAX_BODY_BYTES = 64 * 1024  # the collector refuses larger bodies; the sender splits below it
 

@@ -6,8 +6,10 @@ anything else is true. Surrounding whitespace is ignored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Optional
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
 
 FALSE_WORDS = ("0", "false", "no", "off")
 TRUE_WORDS = ("1", "true", "yes", "on")

@@ -7,24 +7,62 @@ pointing HOME and XDG_* at a temporary folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
-from typing import Optional
 
+from doorstep.foundation.frozen import Frozen
 from doorstep.foundation.product import Product, current
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
 
-@dataclass(frozen=True)
-class Paths:
+
+class Paths(Frozen):
+    _fields = (
+        "config_dir",
+        "state_dir",
+        "data_dir",
+        "cache_dir",
+        "bin_dir",
+        "command",
+        "site_config_dir",
+        "product",  # whose folders these are; not compared
+    )
+    __slots__ = _fields
+    _compared = _fields[:-1]
+
     config_dir: Path
     state_dir: Path
     data_dir: Path
     cache_dir: Path
     bin_dir: Path
     command: str
-    site_config_dir: Path = Path("/etc/xdg")
-    product: Optional[Product] = field(default=None, compare=False)  # whose folders these are
+    site_config_dir: Path
+    product: Optional[Product]
+
+    def __init__(
+        self,
+        config_dir: Path,
+        state_dir: Path,
+        data_dir: Path,
+        cache_dir: Path,
+        bin_dir: Path,
+        command: str,
+        site_config_dir: Path = Path("/etc/xdg"),
+        product: Optional[Product] = None,
+    ) -> None:
+        self._set(
+            config_dir=config_dir,
+            state_dir=state_dir,
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+            bin_dir=bin_dir,
+            command=command,
+            site_config_dir=site_config_dir,
+            product=product,
+        )
 
     @property
     def policy(self) -> Path:
@@ -53,28 +91,79 @@ class Paths:
         return self.bin_dir / self.command
 
 
+# The XDG base directories platformdirs uses on Linux, and their defaults under HOME.
+_XDG_HOMES = {
+    "config": ("XDG_CONFIG_HOME", ".config"),
+    "state": ("XDG_STATE_HOME", ".local/state"),
+    "data": ("XDG_DATA_HOME", ".local/share"),
+    "cache": ("XDG_CACHE_HOME", ".cache"),
+}
+
+
+def _plain_xdg(name: str) -> Optional[dict[str, str]]:
+    # What platformdirs answers on Linux, without importing it (with pathlib, tempfile and
+    # shutil it costs a start some 5 ms), for the usual case alone: HOME absolute and each
+    # XDG variable unset, blank or absolute, where every platformdirs since 3 agrees (a
+    # test compares them). None: let platformdirs decide (other systems, Android, a
+    # relative HOME or XDG path).
+    environ = os.environ
+    if not sys.platform.startswith("linux") or hasattr(sys, "getandroidapilevel"):
+        return None
+    if "ANDROID_DATA" in environ or "ANDROID_ROOT" in environ:
+        return None
+    home = environ.get("HOME", "")
+    if not os.path.isabs(home):
+        return None
+    found = {}
+    for kind, (variable, default) in _XDG_HOMES.items():
+        value = environ.get(variable, "")
+        if value.strip() and not os.path.isabs(value):
+            return None
+        base = value if value.strip() else os.path.join(os.path.expanduser("~"), default)
+        found[kind] = os.path.join(base, name)
+    dirs = environ.get("XDG_CONFIG_DIRS", "")
+    if dirs.strip() and not all(os.path.isabs(d) for d in dirs.split(os.pathsep)):
+        return None
+    found["site_config"] = os.path.join(
+        dirs.split(os.pathsep)[0] if dirs.strip() else "/etc/xdg", name
+    )
+    return found
+
+
+def _platformdirs(name: str) -> dict[str, str]:
+    import platformdirs  # deferred: only commands that touch files pay for it
+
+    return {
+        "config": platformdirs.user_config_dir(name, appauthor=False),
+        "state": platformdirs.user_state_dir(name, appauthor=False),
+        "data": platformdirs.user_data_dir(name, appauthor=False),
+        "cache": platformdirs.user_cache_dir(name, appauthor=False),
+        "site_config": platformdirs.site_config_dir(name, appauthor=False),
+    }
+
+
 def for_product(
     product: Optional[Product] = None, env: Optional[Mapping[str, str]] = None
 ) -> Paths:
     """The locations for ``product`` (default: this one) under the current environment.
 
     ``env`` decides only the bin folder (<PREFIX>_BIN_DIR); the config, state, data and
-    cache folders come from the process environment (HOME, XDG_*) through platformdirs.
+    cache folders come from the process environment (HOME, XDG_*) as platformdirs finds
+    them.
     """
-    import platformdirs  # deferred: only commands that touch files pay for it
-
     product = product or current()
     env = os.environ if env is None else env
     name = product.name
+    dirs = _plain_xdg(name) or _platformdirs(name)
     bin_dir = env.get(product.env("BIN_DIR")) or os.path.join(Path.home(), ".local", "bin")
     return Paths(
-        config_dir=Path(platformdirs.user_config_dir(name, appauthor=False)),
-        state_dir=Path(platformdirs.user_state_dir(name, appauthor=False)),
-        data_dir=Path(platformdirs.user_data_dir(name, appauthor=False)),
-        cache_dir=Path(platformdirs.user_cache_dir(name, appauthor=False)),
+        config_dir=Path(dirs["config"]),
+        state_dir=Path(dirs["state"]),
+        data_dir=Path(dirs["data"]),
+        cache_dir=Path(dirs["cache"]),
         bin_dir=Path(bin_dir).expanduser(),
         command=product.command_name,
-        site_config_dir=Path(platformdirs.site_config_dir(name, appauthor=False)),
+        site_config_dir=Path(dirs["site_config"]),
         product=product,
     )
 

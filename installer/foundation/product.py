@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
 
 from doorstep.foundation import tomlread
 from doorstep.foundation.errors import ProductError
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional
 
 POLICIES = ("ask", "notice", "off")
 ENTRY_POINTS = "doorstep.products"
@@ -44,8 +48,25 @@ _MAX_FILE_BYTES = 256 * 1024
 _active: Optional[Product] = None
 
 
-@dataclass(frozen=True)
-class Product:
+class Product(Frozen):
+    _fields = (
+        "name",
+        "display_name",
+        "env_prefix",
+        "package",
+        "endpoint",
+        "policy",
+        "docs_url",
+        "command",
+        "precheck",
+        "purpose",
+        "usage",  # commands counted in daily rollups
+        "events_json",  # the tool's own [events] tables, as canonical JSON
+        "origin",  # the file it was read from; not compared
+    )
+    __slots__ = _fields
+    _compared = _fields[:-1]
+
     name: str
     display_name: str
     env_prefix: str
@@ -53,12 +74,44 @@ class Product:
     endpoint: str
     policy: str
     docs_url: str
-    command: str = ""
-    precheck: bool = True
-    purpose: str = _DEFAULT_PURPOSE
-    usage: tuple[str, ...] = ()  # commands counted in daily rollups
-    events_json: str = ""  # the tool's own [events] tables, as canonical JSON
-    origin: str = field(default="", compare=False)  # the file it was read from
+    command: str
+    precheck: bool
+    purpose: str
+    usage: tuple[str, ...]
+    events_json: str
+    origin: str
+
+    def __init__(
+        self,
+        name: str,
+        display_name: str,
+        env_prefix: str,
+        package: str,
+        endpoint: str,
+        policy: str,
+        docs_url: str,
+        command: str = "",
+        precheck: bool = True,
+        purpose: str = _DEFAULT_PURPOSE,
+        usage: tuple[str, ...] = (),
+        events_json: str = "",
+        origin: str = "",
+    ) -> None:
+        self._set(
+            name=name,
+            display_name=display_name,
+            env_prefix=env_prefix,
+            package=package,
+            endpoint=endpoint,
+            policy=policy,
+            docs_url=docs_url,
+            command=command,
+            precheck=precheck,
+            purpose=purpose,
+            usage=usage,
+            events_json=events_json,
+            origin=origin,
+        )
 
     def env(self, suffix: str) -> str:
         """The name of this product's environment variable ``<PREFIX>_<suffix>``."""
@@ -173,11 +226,15 @@ def _events(table: Any, origin: str) -> str:
     return json.dumps(table, separators=(",", ":"))  # the file's order, for the report
 
 
-def from_file(path: os.PathLike[str] | str) -> Product:
-    """The product described by the file at ``path``; ProductError (one line) if it is wrong."""
+def from_file(
+    path: os.PathLike[str] | str, compiled: Optional[Mapping[str, Any]] = None
+) -> Product:
+    """The product described by the file at ``path``; ProductError (one line) if it is wrong.
+
+    ``compiled``: a module generated from the file (see ``tomlread.read_file``)."""
     where = Path(path)
     try:
-        data = tomlread.read_file(where, _MAX_FILE_BYTES, "a product file")
+        data = tomlread.read_file(where, _MAX_FILE_BYTES, "a product file", compiled)
     except tomlread.Unreadable as exc:
         raise ProductError(str(exc)) from None
     if data is None:
@@ -188,7 +245,19 @@ def from_file(path: os.PathLike[str] | str) -> Product:
 @lru_cache(maxsize=1)
 def own() -> Product:
     """doorstep's own product, read once per process."""
-    return from_file(Path(__file__).parent.parent / "product.toml")
+    # Its table is compiled into product.json (kept in step by a test), and used only
+    # while the file still holds exactly the text it was made from: JSON costs a start
+    # less than the TOML parser (and the typing module it imports).
+    folder = Path(__file__).parent.parent
+    compiled = None
+    try:
+        with open(folder / "product.json", encoding="utf-8") as handle:
+            import json
+
+            compiled = json.load(handle)
+    except (OSError, ValueError):
+        pass  # no compiled copy: the TOML file is parsed
+    return from_file(folder / "product.toml", compiled if isinstance(compiled, dict) else None)
 
 
 def current() -> Product:
@@ -213,6 +282,11 @@ def _entry_points() -> list[Any]:
 
 def installed() -> dict[str, str]:
     """Every product installed in this environment: name -> the module naming its folder."""
+    from doorstep.foundation import distributions
+
+    found = distributions.entry_points(ENTRY_POINTS)
+    if found is not None:
+        return found
     return {point.name: point.value for point in _entry_points()}
 
 

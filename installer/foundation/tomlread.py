@@ -1,21 +1,42 @@
 """Reading TOML on every supported Python (tomllib from 3.11, tomli before), and reading
-a small TOML file from disk without ever raising for what the disk holds."""
+a small TOML file from disk without ever raising for what the disk holds.
+
+The parser is imported on the first parse, not with this module: a command that finds
+no file to read never pays for it (it also imports ``typing``).
+"""
 
 from __future__ import annotations
 
 import os
 import stat
 import sys
-from pathlib import Path
-from typing import Any, Optional
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+    from types import ModuleType
+    from typing import Any, Optional
 
-TOMLDecodeError = tomllib.TOMLDecodeError
-loads = tomllib.loads
+
+def _parser() -> ModuleType:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    return tomllib
+
+
+def loads(text: str) -> dict[str, Any]:
+    """The table in ``text``; TOMLDecodeError when it is not TOML."""
+    return _parser().loads(text)
+
+
+def __getattr__(name: str) -> Any:
+    # ``tomlread.TOMLDecodeError`` is the parser's own exception class, loaded on first use.
+    if name == "TOMLDecodeError":
+        return _parser().TOMLDecodeError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Unreadable(Exception):
@@ -54,12 +75,16 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
 
 
-def read_file(path: Path, max_bytes: int, what: str) -> Optional[dict[str, Any]]:
+def read_file(
+    path: Path, max_bytes: int, what: str, compiled: Optional[Mapping[str, Any]] = None
+) -> Optional[dict[str, Any]]:
     """The table in ``path``, or None when there is no such file.
 
     Anything else that stops it being read (a folder, a FIFO or other non-regular file,
     no permission, more than ``max_bytes``, not UTF-8, not TOML) raises Unreadable naming
-    the path and ``what`` it should have been.
+    the path and ``what`` it should have been. ``compiled`` is what was compiled from the
+    file (``SOURCE``, its text, and ``DATA``, its table): that table is returned, without
+    parsing, only while the file still holds exactly that text.
     """
     try:
         raw = read_regular(path, max_bytes)
@@ -76,9 +101,19 @@ def read_file(path: Path, max_bytes: int, what: str) -> Optional[dict[str, Any]]
     if len(raw) > max_bytes:
         raise Unreadable(f"{path} is too large to be {what}")
     try:
-        return loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, TOMLDecodeError):
+        text = raw.decode("utf-8")
+        if compiled is not None and text == compiled.get("SOURCE"):
+            return compiled["DATA"]
+        return loads(text)
+    except (UnicodeDecodeError, _parser().TOMLDecodeError):
         raise Unreadable(f"{path} is not valid TOML") from None
 
 
-__all__ = ["NotRegular", "TOMLDecodeError", "Unreadable", "loads", "read_file", "read_regular"]
+__all__ = [  # noqa: F822 - TOMLDecodeError comes from __getattr__
+    "NotRegular",
+    "TOMLDecodeError",
+    "Unreadable",
+    "loads",
+    "read_file",
+    "read_regular",
+]

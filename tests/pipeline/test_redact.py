@@ -136,3 +136,15 @@ def test_the_fence_never_fails_on_any_text(text: str) -> None:
 def test_uuid_hex_runs_stay_below_the_long_hex_bound() -> None:
     # The install and session ids must pass; their longest hex run is 12.
     assert redact.is_clean(str(uuid.UUID(int=2**128 - 1, version=4)))
+
+
+@given(st.from_regex(r"[a-z0-9_]{1,14}", fullmatch=True))
+def test_a_short_plain_word_is_judged_as_the_patterns_judge_it(word: str) -> None:
+    assert redact.is_clean(word) == (redact._combined().search(word) is None)
+
+
+@pytest.mark.parametrize(
+    "word", ["deploy", "check", "my_laptop", "desktop", "pixel7", "x_imac_y", "sk_0123456789a"]
+)
+def test_plain_words_with_and_without_host_words(word: str) -> None:
+    assert redact.is_clean(word) == (redact._combined().search(word) is None)
