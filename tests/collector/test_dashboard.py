@@ -330,3 +330,18 @@ def test_usage_and_the_products_own_events_are_on_the_page(anvil, db):
     assert "Anvil&#x27;s event forge_run" in html and "Anvil collector" in html
     assert "doorstep" not in html.lower()  # nothing of doorstep's name on Anvil's page
     assert_same_numbers(html, data)
+
+
+def test_other_methods_and_paths_get_plain_one_line_answers(served):
+    _, url = served
+    root = url.removesuffix("/dashboard")
+
+    head = httpx.head(url, timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    posted = httpx.post(url, content=b"{}", timeout=10)
+    assert posted.status_code == 405 and posted.headers["allow"] == "GET, HEAD"
+    home = httpx.get(root + "/", timeout=10)
+    assert home.status_code == 303 and home.headers["location"] == "/dashboard"
+    for answer in (posted, home, httpx.get(root + "/favicon.ico", timeout=10)):
+        assert answer.text.count("\n") == 1
+        assert answer.headers["content-type"] == "text/plain; charset=utf-8"
