@@ -345,6 +345,15 @@ def configure_logging(stream: IO[str], prefix: str) -> None:
     access.disabled = True
 
 
+def stop_thread(server: Any, thread: threading.Thread, timeout: float) -> None:
+    """Stop a uvicorn server running in ``thread``: gracefully, then forced."""
+    server.should_exit = True
+    thread.join(timeout)
+    if thread.is_alive():
+        server.force_exit = True
+        thread.join(timeout)
+
+
 class Board:
     """The dashboard (``dashboard.Dashboard``) on its own socket, served in a thread.
 
@@ -403,11 +412,7 @@ class Board:
 
     def close(self, timeout: float = 10.0) -> None:
         if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout)
+            stop_thread(self._server, self._thread, timeout)
         self.sock.close()
 
 
@@ -497,11 +502,7 @@ class Running:
     def close(self, timeout: float = 10.0) -> list[str]:
         if self.board is not None:
             self.board.close(timeout)
-        self._server.should_exit = True
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._server.force_exit = True
-            self._thread.join(timeout)
+        stop_thread(self._server, self._thread, timeout)
         self._sock.close()
         return self.service.stop()
 
