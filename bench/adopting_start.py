@@ -130,6 +130,7 @@ def prepare(reinstall: bool) -> Path:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         pip(*PEERS)
+        pip(str(ROOT))  # once with its dependencies; later reinstalls take doorstep alone
     with tempfile.TemporaryDirectory() as work:
         acme = Path(work) / "acme"
         (acme / "acme").mkdir(parents=True)
