@@ -129,7 +129,7 @@ def _section(key: str, title: str, description: str, body: str) -> str:
     )
 
 
-def _pair(key: str, chart: str, table: str) -> str:
+def _pair(chart: str, table: str) -> str:
     return f'<div class="pair"><figure>{chart}</figure>{table}</div>'
 
 
@@ -158,7 +158,7 @@ def _funnel(data: dict) -> str:
         "Installs that started, each stage they finished, and installs that completed; "
         "each as a share of those that started. An install that stops between two bars "
         "failed or was interrupted there.",
-        _pair("funnel", chart, table),
+        _pair(chart, table),
     )
 
 
@@ -182,7 +182,7 @@ def _failures(data: dict) -> str:
         "Where failed installs stopped, and which fixed class of error they reported (never "
         f"the message itself). The commonest first; the chart shows the {_TOP} commonest, "
         "the table all of them.",
-        _pair("failures", chart, table),
+        _pair(chart, table),
     )
 
 
@@ -211,7 +211,7 @@ def _onboarding(data: dict) -> str:
         "Onboarding",
         "The consent wizard: how many reached it, which steps were viewed or skipped, and "
         "how many finished it with telemetry on; each as a share of those that started.",
-        _pair("onboarding", chart, table) + note,
+        _pair(chart, table) + note,
     )
 
 
@@ -228,7 +228,7 @@ def _weekly(data: dict) -> str:
         "Weekly active installs",
         "Distinct install ids that sent anything in each ISO week (Monday to Sunday). The "
         "first and last weeks can be partial: the window cuts them.",
-        _pair("weekly", chart, table),
+        _pair(chart, table),
     )
 
 
@@ -306,7 +306,7 @@ def _usage(data: dict) -> str:
         "Usage by command",
         "How often each command ran and how often it failed, summed from each install's "
         "daily rollups (one event per command a day, never a time), and how many installs ran it.",
-        _pair("usage", chart, table),
+        _pair(chart, table),
     )
 
 

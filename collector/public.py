@@ -110,28 +110,33 @@ def _breakdown(
     if installs is not None and 0 < sum(installs.values()) < least:
         return {key: HIDDEN if n else n for key, n in values.items()}
     out = {key: shown(n, behind.get(key)) for key, n in values.items()}
-    _second_values(out, values)
+    _second_values(out)
     return out
 
 
-def _second_values(out: dict[str, Any], counts: dict[str, int]) -> None:
-    if sum(1 for v in out.values() if hidden(v)) != 1:
-        return
-    others = [(counts[k], k) for k, v in out.items() if not hidden(v) and v]
-    if others:
-        out[min(others)[1]] = HIDDEN
+def _neighbour(cells: dict[Any, Any]) -> Optional[Any]:
+    """The key of the smallest shown count beside a lone hidden one, or None.
+
+    A shown count is the true one, so the smallest of them is the one to hide with it.
+    """
+    if sum(1 for v in cells.values() if hidden(v)) != 1:
+        return None
+    others = [(v, k) for k, v in cells.items() if not hidden(v) and v]
+    return min(others)[1] if others else None
+
+
+def _second_values(out: dict[str, Any]) -> None:
+    key = _neighbour(out)
+    if key is not None:
+        out[key] = HIDDEN
 
 
 def _second(rows: list[dict[str, Any]], key: str) -> None:
-    if sum(1 for row in rows if hidden(row[key])) != 1:
-        return
-    others = [
-        (row[key], index) for index, row in enumerate(rows) if not hidden(row[key]) and row[key]
-    ]
-    if others:
-        rows[min(others)[1]][key] = HIDDEN
-        if "installs" in rows[min(others)[1]]:
-            rows[min(others)[1]]["installs"] = HIDDEN
+    index = _neighbour({i: row[key] for i, row in enumerate(rows)})
+    if index is not None:
+        rows[index][key] = HIDDEN
+        if "installs" in rows[index]:
+            rows[index]["installs"] = HIDDEN
 
 
 __all__ = ["HIDDEN", "LEAST", "hidden", "public"]

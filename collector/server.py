@@ -17,6 +17,7 @@ ingest budget or the database's size cap requests are answered 429 or 503.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -416,23 +417,25 @@ class Board:
         self.sock.close()
 
 
+def _open(settings: Settings) -> tuple[socket.socket, Optional[Board], Service]:
+    """The dashboard's listener (when asked for), the ingest socket and the service, in
+    that order: a refusal or a taken port stops everything before the database opens,
+    and whatever opened is closed again when a later step fails."""
+    with contextlib.ExitStack() as undo:
+        board = Board(settings) if settings.dashboard_port is not None else None
+        if board is not None:
+            undo.callback(board.close)
+        sock = listen(settings.host, settings.port)
+        undo.callback(sock.close)
+        service = Service(settings)
+        undo.pop_all()
+    return sock, board, service
+
+
 def serve(settings: Settings, out: IO[str], prefix: str) -> int:
     """Run until interrupted (Ctrl-C or SIGTERM); returns the exit code."""
     configure_logging(sys.stderr, prefix)
-    board = Board(settings) if settings.dashboard_port is not None else None
-    try:
-        sock = listen(settings.host, settings.port)
-    except BaseException:
-        if board is not None:
-            board.close()
-        raise
-    try:
-        service = Service(settings)
-    except BaseException:
-        sock.close()
-        if board is not None:
-            board.close()
-        raise
+    sock, board, service = _open(settings)
     port = sock.getsockname()[1]
     service.start()
     server = service.server()
@@ -509,19 +512,7 @@ class Running:
 
 def start(settings: Settings, timeout: float = 10.0) -> Running:
     """Serve ``settings`` in a daemon thread; returns once the server accepts connections."""
-    sock = listen(settings.host, settings.port)
-    try:
-        board = Board(settings) if settings.dashboard_port is not None else None
-    except BaseException:
-        sock.close()
-        raise
-    try:
-        service = Service(settings)
-    except BaseException:
-        sock.close()
-        if board is not None:
-            board.close()
-        raise
+    sock, board, service = _open(settings)
     service.start()
     server = service.server()
     thread = threading.Thread(
