@@ -184,12 +184,11 @@ holds() {
     return 1
 }
 
-# The receipt is plain TOML that install.sh's Python side writes for exactly this
-# reader: "key = value" lines, one string per array line, [[path_blocks]] last. A
-# receipt is only evidence: what it names is checked before anything is touched.
-parse_receipt() {
-    LC_ALL=C awk '
-        function unquote(s,    out, i, c) {
+# One reader of the receipt's TOML strings for both awk programs below: the text between
+# the quotes with its backslash escapes undone; a \uXXXX escape (install.sh writes one
+# only for a control character) becomes the awk argument "escaped".
+AWK_UNQUOTE='
+        function unquote(s, escaped,    out, i, c) {
             sub(/^[^"]*"/, "", s)
             sub(/"[^"]*$/, "", s)
             out = ""
@@ -198,12 +197,18 @@ parse_receipt() {
                 if (c == "\\") {
                     i++
                     c = substr(s, i, 1)
-                    if (c == "u") { i += 4; c = "?" }
+                    if (c == "u") { i += 4; c = escaped }
                 }
                 out = out c
             }
             return out
-        }
+        }'
+
+# The receipt is plain TOML that install.sh's Python side writes for exactly this
+# reader: "key = value" lines, one string per array line, [[path_blocks]] last. A
+# receipt is only evidence: what it names is checked before anything is touched.
+parse_receipt() {
+    LC_ALL=C awk "$AWK_UNQUOTE"'
         function flush() {
             if (file != "") print "block\t" (created == "true" ? 1 : 0) "\t" (newlines + 0) "\t" blocks "\t" file
             file = ""; created = ""; newlines = 0
@@ -212,7 +217,7 @@ parse_receipt() {
         /^\[/ { flush(); section = "other"; next }
         in_array {
             if ($0 ~ /^\]/) { in_array = 0; next }
-            if (array == "created_dirs" && section == "") print "created\t" unquote($0)
+            if (array == "created_dirs" && section == "") print "created\t" unquote($0, "?")
             next
         }
         /^[a-z_]+ = \[$/ { in_array = 1; array = $1; next }
@@ -220,11 +225,11 @@ parse_receipt() {
             key = $1
             value = substr($0, index($0, "= ") + 2)
             if (section == "block") {
-                if (key == "file") file = unquote(value)
+                if (key == "file") file = unquote(value, "?")
                 else if (key == "created") created = value
                 else if (key == "newlines") newlines = value
             } else if (section == "" && value ~ /^"/) {
-                print key "\t" unquote(value)
+                print key "\t" unquote(value, "?")
             }
         }
         END { flush() }
@@ -337,22 +342,7 @@ start_up_file() {
 # lines from the begin marker to the next end marker. Either way they must have exactly
 # the shape install.sh writes, or "bad" is printed. Nothing: there is no such block.
 find_block() {
-    fb_at=$(LC_ALL=C awk -v want="$2" -v name="$PRODUCT_NAME" '
-        function unquote(s,    out, i, c) {
-            sub(/^[^"]*"/, "", s)
-            sub(/"[^"]*$/, "", s)
-            out = ""
-            for (i = 1; i <= length(s); i++) {
-                c = substr(s, i, 1)
-                if (c == "\\") {
-                    i++
-                    c = substr(s, i, 1)
-                    if (c == "u") { i += 4; c = substr(control, 1, 1) }
-                }
-                out = out c
-            }
-            return out
-        }
+    fb_at=$(LC_ALL=C awk -v want="$2" -v name="$PRODUCT_NAME" "$AWK_UNQUOTE"'
         # A folder word: $HOME/ at most once, then every special character escaped.
         function word(w, special,    i, c) {
             if (substr(w, 1, 6) == "$HOME/") w = substr(w, 7)
@@ -403,7 +393,7 @@ find_block() {
             if ($0 ~ /^\[/) { section = "other"; next }
             if (in_lines) {
                 if ($0 ~ /^\]/) in_lines = 0
-                else rec[++nrec] = unquote($0)
+                else rec[++nrec] = unquote($0, substr(control, 1, 1))
                 next
             }
             if (section == "block" && blocks == want && $0 ~ /^lines = \[$/) in_lines = 1
