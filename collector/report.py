@@ -24,7 +24,9 @@ Beside each count of events, the distinct installs behind it (so a page publishe
   installs then name (runs whose envelope has no app_version are not in it).
 
 ``usage[command]["installs"]``, ``weekly_active_installs`` and ``mix`` count installs too.
-Everything comes from one read of the window's events and one of the runs.
+Everything comes from the rollups the writer keeps (``doorstep.collector.rollup``): a
+read that does not grow with the number of events. A database made before them is read
+in one pass over the window's events and one over the runs, to the same numbers.
 """
 
 from __future__ import annotations
@@ -36,7 +38,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Optional
 
-from doorstep.collector import days
+from doorstep.collector import days, rollup
+from doorstep.collector.rollup import (  # the events this report is about
+    COMPLETED,
+    FAILED,
+    ONBOARDING_COMPLETED,
+    ONBOARDING_STARTED,
+    STAGE_DONE,
+    STARTED,
+    STEP_SKIPPED,
+    STEP_VIEWED,
+    UNINSTALL,
+    is_ci,
+    json_key,
+    mix_value,
+)
 from doorstep.collector.store import Store
 from doorstep.events import schema
 from doorstep.foundation import product as product_module
@@ -45,15 +61,6 @@ from doorstep.foundation.product import Product
 REPORT_VERSION = 1  # of the JSON object; keys are added, never renamed or removed
 
 # The events this report is about (a test checks each is in the schema).
-STARTED = "install_started"
-STAGE_DONE = "install_stage_completed"
-COMPLETED = "install_completed"
-FAILED = "install_failed"
-ONBOARDING_STARTED = "onboarding_started"
-STEP_VIEWED = "onboarding_step_viewed"
-STEP_SKIPPED = "onboarding_step_skipped"
-ONBOARDING_COMPLETED = "onboarding_completed"
-UNINSTALL = "uninstall_started"
 REPORTED = (
     STARTED,
     STAGE_DONE,
@@ -66,7 +73,7 @@ REPORTED = (
     UNINSTALL,
 )
 USAGE = schema.USAGE_EVENT
-VERSION_FIELD = "app_version"  # the envelope field version adoption counts
+VERSION_FIELD = rollup.VERSION_FIELD  # the envelope field version adoption counts
 _MIX_TYPES = ("version", "enum", "bool", "bucket")  # envelope fields worth a breakdown
 _BAR = 28
 _OPEN_VALUES_SHOWN = 10  # past twice this many values, a terminal shows the top ones
@@ -85,17 +92,10 @@ def _declared(the_schema: schema.Schema, event: str, prop: str) -> tuple[Any, ..
     return found.values
 
 
-def _key(value: Any) -> str:
-    """A stored value as a JSON object key: true/false for bools, digits for ints."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _by_value(seen: Counter[Any], declared: tuple[Any, ...]) -> dict[str, int]:
     """Counts of every declared value (zeros too), then of any other value seen, by count."""
-    counts = {_key(value): seen.get(value, 0) for value in declared}
-    others = [(_key(v), n) for v, n in seen.items() if _key(v) not in counts]
+    counts = {json_key(value): seen.get(value, 0) for value in declared}
+    others = [(json_key(v), n) for v, n in seen.items() if json_key(v) not in counts]
     counts.update(sorted(others, key=lambda item: (-item[1], item[0])))
     return counts
 
@@ -110,17 +110,21 @@ def gather(
     include_ci: bool,
     today: Optional[str] = None,
     product: Optional[Product] = None,
+    from_events: bool = False,
 ) -> dict:
     """Everything the report shows for the last ``window`` days, as plain data.
 
     ``product`` (default: the current one) decides the schema: its usage commands and
     its own events are counted by value, and events it does not know are named apart.
+    The numbers come from the rollups; ``from_events`` counts the events themselves
+    instead (as for a database made before the rollups), to the same numbers.
     """
     product = product or product_module.current()
     the_schema = schema.for_product(product)
     today = today or days.today()
     first = days.shift(today, -(window - 1))
-    held = _Held.read(store, first, include_ci, the_schema, product.events)
+    way = _Tallied if store.has_rollups and not from_events else _Held
+    held = way.read(store, first, include_ci, the_schema, product.events)
     counts, by_value, failures = held.counts, held.by_value, held.failures
 
     def values_of(event: str, prop: str) -> tuple[Any, ...]:
@@ -230,9 +234,7 @@ def gather(
 
 # The (event, property) pairs whose values are counted in distinct installs as well.
 def _counted_props(the_schema: schema.Schema, own: Sequence[str]) -> set[tuple[str, str]]:
-    pairs = {(STAGE_DONE, "stage"), (STEP_VIEWED, "step"), (STEP_SKIPPED, "step")}
-    if USAGE in the_schema.events:
-        pairs.add((USAGE, "command"))
+    pairs = set(rollup.COUNTED)  # the rollups count installs by the same properties
     for name in own:
         event = the_schema.events.get(name)
         if event is not None:
@@ -275,7 +277,7 @@ class _Runs:
             )
         )
         self._listed, self._pairs = listed, pairs
-        ci_envelopes = {n for n, facts in enumerate(self.facts) if _is_ci(facts)}
+        ci_envelopes = {n for n, facts in enumerate(self.facts) if is_ci(facts)}
         self.ci: list[int] = (
             [run for run, pair in zip(listed, pairs) if pair // self.width in ci_envelopes]
             if ci_envelopes
@@ -315,31 +317,121 @@ class _Runs:
         return set(map(self.width.__rmod__, pairs))
 
 
-def _is_ci(facts: dict[str, Any]) -> bool:
-    # What SQLite's coalesce(json_extract(envelope, '$.ci'), 0) != 0 says of the value.
-    ci = facts.get("ci")
-    if ci is None:
-        return False
-    return isinstance(ci, (str, list, dict)) or ci != 0
-
-
-def _mix_value(value: Any) -> str:
-    # As SQLite's json_each names a value: true/false, JSON for a list, text otherwise.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
 def _by_count(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-class _Held:
+class _Counted:
+    """The counts of events, from the number of events per (name, props) in the window:
+    what the two ways of reading a window share."""
+
+    def __init__(self, per_props: Counter[tuple[str, str]]) -> None:
+        self.counts: Counter[str] = Counter()
+        self.by_value: dict[tuple[str, str], Counter[Any]] = {}
+        self.failures: Counter[tuple[str, str]] = Counter()
+        self.runs_of: Counter[str] = Counter()  # usage rollups: command -> summed count
+        self.errors_of: Counter[str] = Counter()
+        self.kept: list[tuple[str, str, dict[str, Any]]] = []  # (name, props) counted
+        for (name, props_text), number in per_props.items():
+            if number <= 0:
+                continue
+            self.counts[name] += number
+            props = json.loads(props_text)
+            self.kept.append((name, props_text, props))
+            for key, value in props.items():
+                self.by_value.setdefault((name, key), Counter())[value] += number
+            if name == FAILED:
+                self.failures[(props.get("stage", "?"), props.get("error", "?"))] += number
+            elif name == USAGE and isinstance(props.get("command"), str):
+                self.runs_of[props["command"]] += _whole(props.get("count")) * number
+                self.errors_of[props["command"]] += _whole(props.get("errors")) * number
+
+
+class _Tallied(_Counted):
+    """A window read from the rollups (``doorstep.collector.rollup``): the events per
+    (name, props), and the installs (or runs) behind each facet, as numbers."""
+
+    def __init__(
+        self,
+        per_props: Counter[tuple[str, str]],
+        facets: dict[tuple[Any, ...], int],
+        every_run: int,
+        include_ci: bool,
+    ) -> None:
+        super().__init__(per_props)
+        self._facets = facets
+        runs = facets.get((rollup.RUNS,), 0)
+        self.ci_runs_left_out = 0 if include_ci else every_run - runs
+        self._runs = runs
+
+    @classmethod
+    def read(
+        cls,
+        store: Store,
+        first: str,
+        include_ci: bool,
+        the_schema: schema.Schema,
+        own: Sequence[str],
+    ) -> _Tallied:
+        return cls(*rollup.read(store, first, include_ci), include_ci)
+
+    def installs(self, name: str, prop: Optional[str] = None, value: Any = None) -> int:
+        """Distinct installs that sent ``name`` (with ``prop`` set to ``value``)."""
+        if prop is None:
+            return self._facets.get((rollup.EVENT, name), 0)
+        return self._facets.get((rollup.PROP, name, prop, json_key(value)), 0)
+
+    def failure_installs(self, failure: tuple[str, str]) -> int:
+        return self._facets.get((rollup.FAILURE, *failure), 0)
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "events": sum(self.counts.values()),
+            "runs": self._runs,
+            "installs": self._facets.get((rollup.ANY,), 0),
+        }
+
+    def _weeks(self) -> list[tuple[str, int]]:
+        return sorted((f[1], n) for f, n in self._facets.items() if f[0] == rollup.WEEK)
+
+    def weekly(self, first: str, today: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "week": days.week_label(week),
+                "from": week,
+                "installs": installs,
+                "partial": week < first or days.shift(week, 6) > today,
+            }
+            for week, installs in self._weeks()
+        ]
+
+    def version_adoption(self, first: str, today: str) -> list[dict[str, Any]]:
+        by_week: dict[str, dict[str, int]] = {}
+        for facet, installs in self._facets.items():
+            if facet[0] == rollup.VERSION:
+                by_week.setdefault(facet[1], {})[facet[2]] = installs
+        return [
+            {
+                "week": days.week_label(week),
+                "from": week,
+                "partial": week < first or days.shift(week, 6) > today,
+                "installs": _by_count(by_week.get(week, {})),
+            }
+            for week, _ in self._weeks()
+        ]
+
+    def mix(self, fields: list[str]) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {field: {} for field in fields}
+        for facet, installs in self._facets.items():
+            if facet[0] == rollup.MIX and facet[1] in found:
+                found[facet[1]][facet[2]] = installs
+        return {field: _by_count(values) for field, values in found.items()}
+
+
+class _Held(_Counted):
     """The events of a window, read in one pass and kept as sets of (envelope, install)
     pairs per (name, props) and per day, so every count and every count of distinct
-    installs comes from the same read.
+    installs comes from the same read: how a database made before the rollups is read.
 
     Every event has its run: the store writes and deletes both in one transaction.
     """
@@ -362,35 +454,22 @@ class _Held:
             per_props, pairs_of = self._read(rows, runs.pair_of(include_ci, dense=False))
         for name, props_text, number in ci_rows:  # CI events were in the counts above
             per_props[(name, props_text)] -= number
+        super().__init__(per_props)
 
         # The (envelope, install) pairs behind each count.
         self._by_name: dict[str, set[int]] = {}
         self._by_prop: dict[tuple[str, str, str], set[int]] = {}
         self._by_failure: dict[tuple[str, str], set[int]] = {}
-        self.counts: Counter[str] = Counter()
-        self.by_value: dict[tuple[str, str], Counter[Any]] = {}
-        self.failures: Counter[tuple[str, str]] = Counter()
-        self.runs_of: Counter[str] = Counter()  # usage rollups: command -> summed count
-        self.errors_of: Counter[str] = Counter()
         counted_props = _counted_props(the_schema, own)
-        for (name, props_text), number in per_props.items():
-            if number <= 0:
-                continue
+        for name, props_text, props in self.kept:
             pairs = pairs_of[(name, props_text)]  # installs are counted from pairs at the end
-            self.counts[name] += number
             self._by_name.setdefault(name, set()).update(pairs)
-            props = json.loads(props_text)
             for key, value in props.items():
-                self.by_value.setdefault((name, key), Counter())[value] += number
                 if (name, key) in counted_props:
-                    self._by_prop.setdefault((name, key, _key(value)), set()).update(pairs)
+                    self._by_prop.setdefault((name, key, json_key(value)), set()).update(pairs)
             if name == FAILED:
                 failure = (props.get("stage", "?"), props.get("error", "?"))
-                self.failures[failure] += number
                 self._by_failure.setdefault(failure, set()).update(pairs)
-            elif name == USAGE and isinstance(props.get("command"), str):
-                self.runs_of[props["command"]] += _whole(props.get("count")) * number
-                self.errors_of[props["command"]] += _whole(props.get("errors")) * number
 
     def _read(
         self, rows: list[tuple[Any, ...]], pair: Callable[[int], Optional[int]]
@@ -444,7 +523,7 @@ class _Held:
         """Distinct installs that sent ``name`` (with ``prop`` set to ``value``)."""
         if prop is None:
             return len(self._runs.installs(self._by_name.get(name, ())))
-        return len(self._runs.installs(self._by_prop.get((name, prop, _key(value)), ())))
+        return len(self._runs.installs(self._by_prop.get((name, prop, json_key(value)), ())))
 
     def failure_installs(self, failure: tuple[str, str]) -> int:
         return len(self._runs.installs(self._by_failure.get(failure, ())))
@@ -505,7 +584,7 @@ class _Held:
         for number, installs in by_envelope.items():
             for field, value in self._runs.facts[number].items():
                 if field in found:
-                    found[field].setdefault(_mix_value(value), set()).update(installs)
+                    found[field].setdefault(mix_value(value), set()).update(installs)
         return {
             field: _by_count({value: len(installs) for value, installs in values.items()})
             for field, values in found.items()

@@ -1,10 +1,11 @@
-"""SQLite storage of accepted events: two tables, days only, no addresses.
+"""SQLite storage of accepted events: two tables and their rollups, days only, no addresses.
 
 ``sessions`` holds one row per run (the envelope: install id, session id and the coarse
 platform facts); ``events`` holds one row per event (session, seq, day, name, props).
 Everything stored has already passed ``doorstep.events.wire.parse``, so the database can
 only ever hold what the schema allows. ``(session, seq)`` is the primary key, so a
-batch that arrives twice (a lost answer, a re-sent spool) is stored once.
+batch that arrives twice (a lost answer, a re-sent spool) is stored once. The rollups
+(``doorstep.collector.rollup``) are written in the same transactions as the events.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import quote
 
+from doorstep.collector import rollup
 from doorstep.foundation.errors import DoorstepError
 
-FORMAT = 1  # PRAGMA user_version of a database this module made
+FORMAT = 2  # PRAGMA user_version of a database this module made: 2 added the rollups
+_BEFORE_ROLLUPS = 1  # a database of that format is given its rollups when opened to write
 _IDS = ("install_id", "session_id")  # kept as columns; the rest of the envelope as JSON
 
 _TABLES = """
@@ -67,6 +70,9 @@ class Store:
         self._db = connection
         self.path = path
         self._encoded: dict[tuple[Any, ...], str] = {}  # values -> their JSON, see _encode
+        self._rollup = rollup.Rollup(connection)
+        # False only for a database of the format before the rollups, opened to read.
+        self.has_rollups = True
 
     @classmethod
     def open(cls, path: Path, wait: float = 5.0) -> Store:
@@ -136,7 +142,12 @@ class Store:
             raise StoreError(
                 f"{self.path} was made by a newer collector (format {version}); upgrade this one"
             )
+        if version == _BEFORE_ROLLUPS and readonly:
+            self.has_rollups = False  # reports count the events themselves
+            return True
         tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if version == _BEFORE_ROLLUPS:
+            return False
         if tables or version != 0 or readonly:
             raise StoreError(f"{self.path} is not a collector database")
         return False
@@ -144,8 +155,26 @@ class Store:
     def _prepare(self) -> None:
         if self._check_format(readonly=False):
             return
+        db = self._db
         # IF NOT EXISTS: two collectors opening one new file at once both succeed.
-        self._db.executescript(f"BEGIN IMMEDIATE;{_TABLES}PRAGMA user_version={FORMAT};COMMIT;")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != FORMAT:  # another collector may have prepared it meanwhile
+                for script in (_TABLES, rollup.TABLES):
+                    for statement in filter(str.strip, script.split(";")):
+                        db.execute(statement)
+                for trigger in rollup.TRIGGERS:
+                    db.execute(trigger)
+                if version == _BEFORE_ROLLUPS:
+                    self._rollup.rebuild()  # once: every event is counted again
+                db.execute(f"PRAGMA user_version={FORMAT}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            self._rollup.forget_numbers()
+            raise
 
     def insert(self, bodies: Sequence[dict[str, Any]]) -> int:
         """Store cleaned bodies (from ``wire.parse``) in one transaction; new events stored."""
@@ -155,14 +184,26 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             try:
                 rows = []
+                runs: list[rollup.Run] = []
+                stored_seqs: dict[int, set[int]] = {}  # per run: seqs stored or taken here
+                self._rollup.begin()
                 for body in bodies:
                     if not body["events"]:
                         continue
-                    session = self._session(body["envelope"])
-                    rows += [
-                        (session, e["seq"], e["day"], e["name"], encode(e["props"]))
-                        for e in body["events"]
-                    ]
+                    session, install_id, facts, facts_text, new = self._session(body["envelope"])
+                    seqs = stored_seqs.get(session)
+                    if seqs is None:
+                        seqs = stored_seqs[session] = set() if new else self._seqs(session)
+                    events = []
+                    for e in body["events"]:
+                        if e["seq"] in seqs:  # already stored: INSERT OR IGNORE skips it
+                            continue
+                        seqs.add(e["seq"])
+                        props = encode(e["props"])
+                        rows.append((session, e["seq"], e["day"], e["name"], props))
+                        events.append((e["day"], e["name"], props, e["props"]))
+                    runs.append((session, install_id, facts, facts_text, events))
+                self._rollup.add(runs)
                 stored = 0
                 # Many rows to a statement: each step gives the GIL away and takes it back,
                 # and each time the event loop may keep it for a while.
@@ -177,6 +218,7 @@ class Store:
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
+                self._rollup.forget_numbers()
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the database {self.path}: {_why(exc)}") from None
@@ -198,23 +240,36 @@ class Store:
                 self._encoded[key] = text
         return text
 
-    def _session(self, envelope: dict[str, Any]) -> int:
+    def _session(self, envelope: dict[str, Any]) -> tuple[int, str, dict[str, Any], str, bool]:
+        """The run's id, install id and facts as stored (the first envelope of a run is
+        the one kept), and whether the run is new."""
         install_id, session_id = envelope["install_id"], envelope["session_id"]
         facts = {k: v for k, v in envelope.items() if k not in _IDS}
+        text = self._encode(facts)
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO sessions (session_id, install_id, envelope) VALUES (?, ?, ?)",
-            (session_id, install_id, self._encode(facts)),
+            (session_id, install_id, text),
         )
         if cursor.rowcount == 1 and cursor.lastrowid is not None:
-            return cursor.lastrowid
-        row = self._db.execute("SELECT id FROM sessions WHERE session_id = ?", (session_id,))
-        return int(row.fetchone()[0])
+            return cursor.lastrowid, install_id, facts, text, True
+        row = self._db.execute(
+            "SELECT id, install_id, envelope FROM sessions WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        held_install, held_text = row[1], row[2]
+        held_facts = facts if held_text == text else json.loads(held_text)
+        return int(row[0]), held_install, held_facts, held_text, False
+
+    def _seqs(self, session: int) -> set[int]:
+        rows = self._db.execute("SELECT seq FROM events WHERE session = ?", (session,))
+        return {seq for (seq,) in rows}
 
     def forget(self, install_id: str) -> int:
         """Delete every event and session of ``install_id`` (a person's ``--forget``), for
         good: rows are overwritten (secure_delete) and the write-ahead log is emptied."""
         events, _ = self._delete(
             "delete from",
+            lambda: self._rollup.forget(install_id),  # while its events are still there
+            lambda: None,
             (
                 "DELETE FROM events WHERE session IN "
                 "(SELECT id FROM sessions WHERE install_id = ?)",
@@ -228,6 +283,8 @@ class Store:
         """Delete every event of a day before ``before``, and runs left with no events."""
         events, sessions = self._delete(
             "prune",
+            lambda: self._rollup.prune(before),
+            self._rollup.drop_gone,  # once the runs are gone
             ("DELETE FROM events WHERE day < ?", (before,)),
             (
                 "DELETE FROM sessions WHERE NOT EXISTS "
@@ -237,18 +294,28 @@ class Store:
         )
         return Pruned(events, sessions)
 
-    def _delete(self, what: str, *statements: tuple[str, tuple[Any, ...]]) -> list[int]:
+    def _delete(
+        self,
+        what: str,
+        first: Callable[[], None],
+        then: Callable[[], None],
+        *statements: tuple[str, tuple[Any, ...]],
+    ) -> list[int]:
         # One transaction, then the WAL copied into the main file and emptied, so the
         # deleted rows (overwritten: secure_delete) leave no copy anywhere.
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                self._rollup.begin()
+                first()
                 counts = [db.execute(sql, params).rowcount for sql, params in statements]
+                then()
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
+                self._rollup.forget_numbers()
                 raise
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
@@ -264,6 +331,8 @@ class Store:
 
     def oldest_day(self) -> Optional[str]:
         """The earliest event day held, or None for an empty database."""
+        if self.has_rollups:
+            return rollup.oldest_day(self)
         return self.rows("SELECT min(day) FROM events")[0][0]
 
     def size(self) -> int:
