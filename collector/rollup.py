@@ -133,7 +133,7 @@ COUNTED = frozenset(
 VERSION_FIELD = "app_version"
 _CI_ONLY, _EVERY_RUN = 0, 1  # last_days.ci: 0 counts runs that are not CI, 1 every run
 _REMEMBERED = 65536  # install and facet numbers a Rollup keeps in memory
-_KNOWN = 1 << 18  # (member, facet) pairs a Rollup knows it has stored (about 15 MB)
+_KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 20 MB at most)
 _REBUILD_RUNS = 2000  # runs counted at a time when the rollups are rebuilt
 
 
@@ -208,10 +208,10 @@ class Rollup:
         self._of_event: dict[tuple[str, str], tuple[int, ...]] = {}
         self._of_day: dict[tuple[str, str], tuple[int, ...]] = {}
         self._days: dict[str, int] = {}
-        # What this connection has stored, so it is not looked up again: per day, the
-        # (member, facet) pairs whose last day is that day or later, over every run and
-        # over runs that are not CI, as member << 32 | facet. Last days only move later.
-        self._known: dict[tuple[int, bool], set[int]] = {}
+        # What this connection has stored, so it is not written again: per day and CI or
+        # not, each member's facets whose last day is that day or later, over every run
+        # (True) or over runs that are not CI (False). Last days only move later.
+        self._known: dict[tuple[int, bool], dict[int, set[int]]] = {}
         self._version: Optional[int] = None  # PRAGMA data_version when last seen
 
     def forget_numbers(self) -> None:
@@ -234,7 +234,7 @@ class Rollup:
         seen: _Seen = {}
         runs_facet = self._facet(_facet_text(RUNS))
         known = self._known
-        if sum(map(len, known.values())) >= _KNOWN:
+        if sum(len(members) for members in known.values()) >= _KNOWN:
             known.clear()
         for run, install_id, facts, facts_text, events in runs:
             if not events:
@@ -254,18 +254,19 @@ class Rollup:
                     )
                 facets.update(of_event)
             last = 0
-            shifted = member << 32
             for day, facets in by_day.items():
                 number = self._ordinal(day)
                 last = max(last, number)
                 # What a human run stored covers a CI run's day too, not the other way.
-                human = known.setdefault((number, False), set())
-                mine = known.setdefault((number, True), set()) if ci else human
-                for facet in facets:
-                    key = shifted | facet
-                    if key in human or key in mine:
-                        continue
-                    mine.add(key)
+                human = known.setdefault((number, False), {}).setdefault(member, set())
+                if ci:
+                    mine = known.setdefault((number, True), {}).setdefault(member, set())
+                    new = facets - human - mine
+                else:
+                    mine = human
+                    new = facets - human
+                mine |= new
+                for facet in new:
                     _see(seen, member, facet, number, ci)
             _see(seen, run, runs_facet, last, ci)
         self._count(Counter({(*key, ci): n for ci in (0, 1) for key, n in tallies[ci].items()}), 1)

@@ -11,6 +11,7 @@ batch that arrives twice (a lost answer, a re-sent spool) is stored once. The ro
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import stat
@@ -167,7 +168,12 @@ class Store:
                 for trigger in rollup.TRIGGERS:
                     db.execute(trigger)
                 if version == _BEFORE_ROLLUPS:
-                    self._rollup.rebuild()  # once: every event is counted again
+                    logging.getLogger("collector").warning(
+                        "%s was made by an older collector: counting its events into the "
+                        "rollups, once (about 30 s per million events)",
+                        self.path,
+                    )
+                    self._rollup.rebuild()
                 db.execute(f"PRAGMA user_version={FORMAT}")
             db.execute("COMMIT")
         except BaseException:
