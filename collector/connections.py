@@ -14,7 +14,10 @@ installed) add the same three rules:
   a request (it sent nothing, or half a head) is closed to make room for the new one.
   A connection whose request is in hand is never closed to make room;
 - a head cap: a request head still incomplete past ``MAX_HEAD_BYTES`` is answered 400
-  and the connection closed, so no head is held in memory without bound.
+  (after the answers to any requests before it) and the connection closed, so no head
+  is held in memory without bound. Both protocols count what has arrived, read by read
+  (h11 what it holds, httptools every read since the last head was in), so a pipelined
+  head may pass the cap by the one read it began in; the deadline still holds for it.
 
 A real sender connects and sends its request at once, so it is the newest in the queue
 of waiting connections and the last to be closed; a thousand idle sockets only push
@@ -158,7 +161,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-ty
         self.guard = guard
         self._deadline: Optional[asyncio.TimerHandle] = None
         self._parsing = _IDLE
-        self._head_bytes = 0  # received since the head began; the head cap counts these
+        # Received since the last head was in; the head cap counts these. A head that
+        # begins in the same read as the end of the request before it is counted from
+        # the next read on, so it may pass the cap by at most that one read.
+        self._head_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -175,14 +181,24 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-ty
             # Counted whole: where in ``data`` the head ends, if it does, is not known.
             self._head_bytes += len(data)
         super().data_received(data)
-        if (
-            self._parsing != _BODY
-            and self._head_bytes > MAX_HEAD_BYTES
-            and not self.transport.is_closing()
-        ):
-            self.logger.warning(_INVALID)
-            self.send_400_response(_INVALID)  # closes the connection, as h11's cap does
+        self._cap_head()
         self._track()
+
+    def _cap_head(self) -> None:
+        """Past the cap with the head still incomplete: 400, once the answers before it are out."""
+        if (
+            self._parsing == _BODY
+            or self._head_bytes <= MAX_HEAD_BYTES
+            or self.transport.is_closing()
+        ):
+            return
+        if self._answering():
+            # An earlier request's answer comes first: read no more until it is out
+            # (on_response_complete resumes reading and looks again), as h11 does.
+            self.flow.pause_reading()
+            return
+        self.logger.warning(_INVALID)
+        self.send_400_response(_INVALID)  # closes the connection, as h11's cap does
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -200,6 +216,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-ty
     def on_response_complete(self) -> None:
         self._cancel()  # the answer went out: the next request's deadline starts now
         super().on_response_complete()
+        self._cap_head()
         self._track()
 
     def _answering(self) -> bool:

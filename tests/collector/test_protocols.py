@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -125,6 +126,32 @@ def test_a_head_past_the_cap_is_400_and_closed(running):
         assert _answers(sock, 1) == [b"HTTP/1.1 400 Bad Request"]
         assert _wait_closed([sock], timeout=10) == []
     assert running.service.guard.timed_out == 0  # the cap closed it, not the deadline
+
+
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+def test_a_head_past_the_cap_behind_a_request_waits_for_that_answer_then_is_closed(db, http):
+    # The database is locked, so the first request waits (then 503) while the second's
+    # head runs past the cap behind it: the first answer still comes first, then the
+    # refusal. (A head that begins in the same read as the end of the request before it
+    # is counted from the next read, so when the reads fall so, the deadline closes it.)
+    settings = server.Settings(db=db, port=0, db_wait=1.0, request_timeout=TIMEOUT, http=http)
+    served = server.start(settings)
+    blocker = sqlite3.connect(db, timeout=0)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")
+        start = b"POST /v1/events HTTP/1.1\r\nHost: collector\r\nX-Padding: "
+        with socket.create_connection(("127.0.0.1", served.port), timeout=TIMEOUT + 10) as sock:
+            sock.sendall(_request(wire.encode(make_body())) + start)
+            padding = b"x" * (3 * connections.MAX_HEAD_BYTES)
+            for offset in range(0, len(padding), 1024):
+                sock.sendall(padding[offset : offset + 1024])
+            answers = _answers(sock, 2)  # returns when the server closes (else times out)
+        blocker.execute("ROLLBACK")
+    finally:
+        blocker.close()
+        served.close()
+    assert answers[0] == b"HTTP/1.1 503 Service Unavailable"
+    assert answers[1:] in ([], [b"HTTP/1.1 400 Bad Request"])
 
 
 def test_a_head_within_the_cap_is_served(running):
