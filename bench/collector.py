@@ -14,8 +14,11 @@ each its own process under the same uvicorn configuration, get the same load in 
 - collector: ``doorstep collector serve`` itself (validate, rate-limit, store, answer),
   with the global ingest budget and the size cap off (they would measure themselves).
 
+All three use the collector's HTTP protocol: httptools when installed, else h11.
+
 Prints a markdown block for BENCHMARKS.md: events/s, p50 and p99 latency, the server's
-CPU time per request (all its threads; steadier than events/s on a busy machine), its
+CPU time per request (all its threads, and its event loop's thread alone: the rest is
+the collector's database writer; steadier than events/s on a busy machine), its
 peak memory (its high-water resident set, Linux only), the load average before and after
 (other work on the machine skews every figure), and the database's bytes per million
 events (after a checkpoint, WAL included).
@@ -252,11 +255,19 @@ def main(argv: Optional[list[str]] = None) -> int:
             process, port = _start(command, env)
             try:
                 cpu = _cpu_seconds(process.pid)
+                loop_cpu = _cpu_seconds(process.pid, process.pid)
                 results[label] = _wrk(port, script, args.seconds, args.connections)
                 used = _cpu_seconds(process.pid)
+                loop_used = _cpu_seconds(process.pid, process.pid)
+                requests = results[label]["requests"]
                 results[label]["cpu_us"] = (
-                    (used - cpu) / results[label]["requests"] * 1e6
-                    if used is not None and cpu is not None and results[label]["requests"]
+                    (used - cpu) / requests * 1e6
+                    if used is not None and cpu is not None and requests
+                    else None
+                )
+                results[label]["loop_us"] = (
+                    (loop_used - loop_cpu) / requests * 1e6
+                    if loop_used is not None and loop_cpu is not None and requests
                     else None
                 )
                 results[label]["peak_mib"] = _peak_mib(process.pid)
@@ -279,13 +290,19 @@ def _peak_mib(pid: int) -> Optional[float]:
     return int(match.group(1)) / 1024 if match else None
 
 
-def _cpu_seconds(pid: int) -> Optional[float]:
-    """CPU time the process has used, user and system, all threads (None without /proc)."""
+def _cpu_seconds(pid: int, thread: Optional[int] = None) -> Optional[float]:
+    """CPU time the process has used, user and system, all threads or only ``thread``
+    (its main thread, the event loop's, has the process's id); None without /proc."""
+    stat = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        fields = Path(stat).read_text(encoding="ascii").rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _us(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.0f} µs"
 
 
 def _load() -> str:
@@ -313,15 +330,16 @@ def _markdown(
         f"{args.connections} connections, {args.seconds} s each, batches of {BATCH} events; "
         f"load average (1, 5, 15 min) {load[0]} before, {load[1]} after.",
         "",
-        "| server | requests/s | events/s | p50 | p99 | non-204 | CPU per request | peak memory |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| server | requests/s | events/s | p50 | p99 | non-204 | CPU per request "
+        "| of which the event loop | peak memory |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r in results.items():
         per_second = r["ok"] / r["seconds"]
         lines.append(
             f"| {label} | {per_second:,.0f} | {per_second * BATCH:,.0f} | "
             f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['requests'] - r['ok']} | "
-            f"{'n/a' if r['cpu_us'] is None else format(r['cpu_us'], '.0f') + ' µs'} | "
+            f"{_us(r['cpu_us'])} | {_us(r['loop_us'])} | "
             f"{'n/a' if r['peak_mib'] is None else format(r['peak_mib'], '.1f') + ' MiB'} |"
         )
     expected = collector["ok"] * BATCH

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Optional
@@ -80,7 +81,7 @@ class App:
             self.schema.retention_days if retention_days is None else retention_days
         )
         self._today = today
-        self._window = ("", ("", ""))
+        self._window: tuple[object, tuple[str, str]] = (None, ("", ""))
         self.answers: Counter[int] = Counter()  # status -> how many (for the exit summary)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,7 +134,10 @@ class App:
                 content_type = value
             elif name == b"content-length":
                 length = value
-        if content_type.split(b";", 1)[0].strip().lower() != b"application/json":
+        if (
+            content_type != b"application/json"
+            and content_type.split(b";", 1)[0].strip().lower() != b"application/json"
+        ):
             raise _Refused(415, "the body must be application/json")
         if length is not None and length.isdigit() and int(length) > wire.MAX_BODY_BYTES:
             raise _Refused(413, f"the body must be at most {wire.MAX_BODY_BYTES} bytes")
@@ -180,9 +184,13 @@ class App:
             self.forwarder.offer(body)
 
     def _accepted_days(self) -> tuple[str, str]:
-        now = self._today()
+        # With the real clock, the UTC day is known from the Unix time alone, without
+        # making a date for every request: it changes only at multiples of 86,400 s.
+        real = self._today is days.today
+        now: object = int(time.time() // 86400) if real else self._today()
         if self._window[0] != now:
-            self._window = (now, days.accepted_window(now, self.retention_days))
+            the_day = days.today() if real else str(now)
+            self._window = (now, days.accepted_window(the_day, self.retention_days))
         return self._window[1]
 
 

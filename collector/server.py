@@ -76,6 +76,8 @@ class Settings:
     request_timeout: float = REQUEST_TIMEOUT  # seconds for a whole request to arrive
     keep_alive: float = KEEP_ALIVE  # seconds an idle connection stays open after an answer
     forward_interval: float = forward.INTERVAL  # seconds between posts to PostHog, at least
+    # uvicorn's HTTP protocol, guarded (connections.py): "auto" is httptools when installed.
+    http: str = "auto"
     # The dashboard's own listener (dashboard.py); None for no dashboard.
     dashboard_port: Optional[int] = None
     dashboard_host: str = DEFAULT_HOST
@@ -143,7 +145,7 @@ class Service:
                     settings.max_connections,
                 )
         self.guard = connections.Guard(allowed, settings.request_timeout)
-        return uvicorn_server(self.app, self.guard, settings.keep_alive, backlog)
+        return uvicorn_server(self.app, self.guard, settings.keep_alive, backlog, settings.http)
 
     def limits(self) -> str:
         """The limits in words, for the start-up lines."""
@@ -227,13 +229,13 @@ def uvicorn_server(
     guard: Optional[Guard] = None,
     keep_alive: float = KEEP_ALIVE,
     backlog: int = _BACKLOG,
+    http: str = "auto",
 ) -> Any:
     """A uvicorn server for ``app`` configured as the collector needs (run it on a socket).
 
-    ``guard`` holds the request deadline and the connection limit (default: the defaults).
+    ``guard`` holds the request deadline and the connection limit (default: the defaults);
+    ``http`` chooses the protocol (``connections.protocol``), httptools when installed.
     """
-    import functools
-
     import uvicorn  # deferred: report and prune work without the server installed
 
     from doorstep.collector import connections
@@ -242,10 +244,10 @@ def uvicorn_server(
         guard = connections.Guard(MAX_CONNECTIONS, REQUEST_TIMEOUT)
     config = uvicorn.Config(
         app,
-        # h11 with the deadline and the room rule, whichever parsers are installed.
-        http=functools.partial(connections.GuardedH11Protocol, guard=guard),  # type: ignore[arg-type]
+        # The deadline, the room rule and the head cap, on httptools or h11.
+        http=connections.protocol(guard, http),  # type: ignore[arg-type]
         ws="none",
-        h11_max_incomplete_event_size=connections.MAX_HEAD_BYTES,
+        h11_max_incomplete_event_size=connections.MAX_HEAD_BYTES,  # the h11 protocol's cap
         log_config=None,
         access_log=False,
         server_header=False,
@@ -388,7 +390,7 @@ class Board:
 
         settings = self.settings
         guard = connections.Guard(_DASHBOARD_CONNECTIONS, settings.request_timeout)
-        self._server = uvicorn_server(self.app, guard, settings.keep_alive)
+        self._server = uvicorn_server(self.app, guard, settings.keep_alive, http=settings.http)
         # uvicorn takes signals only in the main thread: Ctrl-C stops the ingest server,
         # and serve() then closes this one.
         self._thread = threading.Thread(

@@ -125,6 +125,7 @@ class Parser:
     def _clean_events(self, the_schema: schema.Schema, events: list[Any]) -> list[dict[str, Any]]:
         seen = self._seen
         clean_events = []
+        append = clean_events.append
         for event in events:
             props = event.get("props") if type(event) is dict else None
             if type(props) is not dict:
@@ -132,8 +133,9 @@ class Parser:
                 continue
             name, day, seq = event.get("name"), event.get("day"), event.get("seq")
             try:
-                # The types too: True == 1, but a bool and an int do not clean alike.
-                key = (name, day, tuple(props.items()), tuple(map(type, props.values())))
+                # The types too: True == 1, but a bool and an int do not clean alike. One
+                # flat tuple: its length gives the number of props, so no two keys mix.
+                key = (name, day, *props.items(), *map(type, props.values()))
                 clean = seen.get(key)
             except TypeError:  # an unhashable value (a list, a dict): never remembered
                 key, clean = None, None
@@ -147,7 +149,7 @@ class Parser:
                         seen.clear()
                     seen[key] = dict(kept[0]["props"])
             elif type(seq) is int and 0 <= seq < 2**31:
-                clean_events.append({"name": name, "day": day, "seq": seq, "props": dict(clean)})
+                append({"name": name, "day": day, "seq": seq, "props": clean.copy()})
         return clean_events
 
 
