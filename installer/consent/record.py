@@ -156,7 +156,9 @@ def make(
 def read(path: Path) -> RecordRead:
     """Read the record at ``path``; never raises."""
     try:
-        data = tomlread.read_file(path, MAX_BYTES, "a consent record")
+        # flat: the record as doorstep writes it is read without the TOML parser (and the
+        # typing and datetime modules it imports); any other text is parsed as ever.
+        data = tomlread.read_file(path, MAX_BYTES, "a consent record", flat=True)
     except tomlread.Unreadable as exc:
         return RecordRead(path, problem=str(exc))
     if data is None:
@@ -183,10 +185,11 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
     if type(notice_shown) is not bool:
         return "has a notice_shown that is not true/false", None
     decided_on = data.get("decided_on")
-    import datetime
+    if not isinstance(decided_on, str):  # a TOML date, written by hand
+        import datetime
 
-    if isinstance(decided_on, datetime.date) and not isinstance(decided_on, datetime.datetime):
-        decided_on = decided_on.isoformat()
+        if isinstance(decided_on, datetime.date) and not isinstance(decided_on, datetime.datetime):
+            decided_on = decided_on.isoformat()
     if not isinstance(decided_on, str) or not _is_date(decided_on):
         return "has a decided_on that is not a date", None
     if not enabled:
@@ -209,13 +212,15 @@ def _is_date(text: str) -> bool:
     # The pattern first: from 3.11, fromisoformat also takes week dates like 2026-W47-1.
     if _DATE.fullmatch(text) is None:
         return False
-    import datetime
-
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
+    # Then what datetime.date.fromisoformat accepts of YYYY-MM-DD (without importing it).
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+    if year < 1 or not 1 <= month <= 12:
         return False
-    return True
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 1 <= day <= (29 if month == 2 and leap else _MONTH_DAYS[month - 1])
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def write(path: Path, record: ConsentRecord) -> None:

@@ -233,6 +233,8 @@ def from_file(
 
     ``compiled``: a module generated from the file (see ``tomlread.read_file``)."""
     where = Path(path)
+    if compiled is None and where.name == FILE_NAMES[0]:
+        compiled = compiled_beside(where)
     try:
         data = tomlread.read_file(where, _MAX_FILE_BYTES, "a product file", compiled)
     except tomlread.Unreadable as exc:
@@ -240,6 +242,29 @@ def from_file(
     if data is None:
         raise ProductError(f"{where} does not exist")
     return Product.from_mapping(data, str(where))
+
+
+COMPILED_NAME = "doorstep.json"
+
+
+def compiled_beside(path: Path) -> Optional[dict[str, Any]]:
+    """The compiled copy of an adopting tool's ``doorstep.toml`` (``doorstep.json`` beside
+    it, written by ``python -m doorstep.render.compiled_toml --write PATH``), or None.
+
+    It is only a shortcut: ``tomlread.read_file`` uses its table only while the TOML file
+    still holds exactly the text it was made from, so a stale or broken copy costs a
+    parse, never a wrong value.
+    """
+    try:
+        raw = tomlread.read_regular(path.with_name(COMPILED_NAME), _MAX_FILE_BYTES * 4)
+        import json
+
+        found = json.loads(raw)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("SOURCE"), str):
+        return None
+    return found if isinstance(found.get("DATA"), dict) else None
 
 
 @lru_cache(maxsize=1)
