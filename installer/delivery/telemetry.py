@@ -238,7 +238,7 @@ class Recorder:
         if not entries:
             return "dropped"
         try:
-            Spool(where.state_dir).append(entries)
+            Spool(where.state_dir_text).append(entries)
         except OSError:
             return "dropped"  # a full or read-only disk costs the events, never the command
         if wait is not None:

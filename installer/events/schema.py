@@ -36,7 +36,6 @@ INVALID: Any = object()  # the result of cleaning a value that may not be sent
 _VERSION = (
     r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}((a|b|rc)[0-9]{1,4})?(\.post[0-9]{1,4})?(\.dev[0-9]{1,4})?"
 )
-_version: list[Any] = []  # _VERSION compiled, on the first version checked
 _HEX = frozenset("0123456789abcdef")  # a hash: [0-9a-f]{12}
 _DIGITS = frozenset("0123456789")
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -44,11 +43,30 @@ _EVENT_CHARS = _LOWER | _DIGITS | {"_"}  # a product's event name: [a-z][a-z0-9_
 
 
 def _is_version(text: str) -> bool:
-    if not _version:
-        import re  # not at import: recording an event without a version never needs it
+    """``re.fullmatch(_VERSION, text)``, read left to right without ``re``: every part
+    starts with its own character (a digit, ".digit", a/b/rc, ".post", ".dev"), so the
+    pattern never backtracks, and a run of more than 4 digits matches nothing."""
+    end = len(text)
 
-        _version.append(re.compile(_VERSION))
-    return _version[0].fullmatch(text) is not None
+    def digits(at: int) -> int:
+        # Where a run of 1 to 4 digits starting at ``at`` ends; -1 if none or too long.
+        stop = at
+        while stop < end and text[stop] in _DIGITS:
+            stop += 1
+        return stop if 0 < stop - at <= 4 else -1
+
+    at = digits(0)
+    for _ in range(2):
+        if at > 0 and text.startswith(".", at) and at + 1 < end and text[at + 1] in _DIGITS:
+            at = digits(at + 1)
+    for mark in ("a", "b", "rc"):
+        if at > 0 and text.startswith(mark, at):
+            at = digits(at + len(mark))
+            break
+    for mark in (".post", ".dev"):
+        if at > 0 and text.startswith(mark, at):
+            at = digits(at + len(mark))
+    return at == end
 
 
 class Bucket(Frozen):

@@ -61,15 +61,17 @@ def _refuse(value: object) -> Any:
     raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
 
-def dumps_compact(value: Any) -> str:
-    """``json.dumps(value, separators=(",", ":"))``."""
+def dumps_compact(value: Any, sort_keys: bool = False) -> str:
+    """``json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)``."""
     if make_encoder is None:  # pragma: no cover
         import json
 
-        return json.dumps(value, separators=(",", ":"))
+        return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)
     if isinstance(value, str):
         return encode_basestring_ascii(value)
-    encode = make_encoder({}, _refuse, encode_basestring_ascii, None, ":", ",", False, False, True)
+    encode = make_encoder(
+        {}, _refuse, encode_basestring_ascii, None, ":", ",", sort_keys, False, True
+    )
     return "".join(encode(value, 0))
 
 

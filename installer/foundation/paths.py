@@ -128,6 +128,11 @@ class Paths(Frozen):
         return pathtext.join(self._config_dir, "receipt.toml")
 
     @property
+    def state_dir_text(self) -> str:
+        """``state_dir`` as text."""
+        return self._state_dir
+
+    @property
     def spool(self) -> Path:
         return pathtext.path(self.spool_file)
 

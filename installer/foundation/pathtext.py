@@ -87,6 +87,44 @@ def is_file(value: str) -> bool:
     return stat.S_ISREG(mode)
 
 
+def mkdir(value: str, mode: int = 0o777) -> None:
+    """``Path(value).mkdir(mode, parents=True, exist_ok=True)``, step for step (missing
+    parents are made with the default mode, as pathlib makes them)."""
+    try:
+        os.mkdir(value, mode)
+    except FileNotFoundError:
+        up = parent(value)
+        if up == value:
+            raise
+        mkdir(up)
+        mkdir_one(value, mode)
+    except OSError:
+        if not is_dir(value):
+            raise
+
+
+def mkdir_one(value: str, mode: int) -> None:
+    # Path.mkdir(mode, parents=False, exist_ok=True)
+    try:
+        os.mkdir(value, mode)
+    except OSError:
+        if not is_dir(value):
+            raise
+
+
+def is_dir(value: str) -> bool:
+    """``Path(value).is_dir()``."""
+    try:
+        mode = os.stat(value).st_mode
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return False
+        return path(value).is_dir()
+    except ValueError:
+        return False
+    return stat.S_ISDIR(mode)
+
+
 def path(value: str) -> Path:
     """The ``pathlib.Path`` of ``value`` (pathlib is imported here, on first use)."""
     from pathlib import Path
@@ -102,4 +140,4 @@ def _is_path(value: object) -> bool:
     return pathlib is not None and isinstance(value, pathlib.PurePath)
 
 
-__all__ = ["exists", "is_file", "join", "parent", "path", "text"]
+__all__ = ["exists", "is_dir", "is_file", "join", "mkdir", "parent", "path", "text"]

@@ -51,6 +51,33 @@ def test_exists_and_is_file_answer_as_pathlib(tmp_path: Path) -> None:
         assert pathtext.is_file(text) is Path(text).is_file(), name
 
 
+def test_mkdir_and_is_dir_do_what_pathlib_does(tmp_path: Path) -> None:
+    deep = tmp_path / "a" / "b" / "c"
+    pathtext.mkdir(str(deep), 0o700)
+    assert deep.is_dir() and (deep.stat().st_mode & 0o777) == 0o700
+    pathtext.mkdir(str(deep), 0o700)  # there already: nothing happens
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    for target in (tmp_path / "file", tmp_path / "file" / "below"):
+        with pytest.raises(OSError) as ours:
+            pathtext.mkdir(str(target), 0o700)
+        with pytest.raises(OSError) as theirs:
+            target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        assert type(ours.value) is type(theirs.value)
+    for name in ("a", "file", "nowhere", "file/below"):
+        assert pathtext.is_dir(str(tmp_path / name)) is (tmp_path / name).is_dir()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["1", "12", "12345", "0", ".", "a", "b", "rc", ".post", ".dev", "+", "x"])
+    )
+)
+def test_the_version_check_is_its_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert schema._is_version(text) is (re.fullmatch(schema._VERSION, text) is not None)
+
+
 JSON = st.recursive(
     st.none()
     | st.booleans()
@@ -68,6 +95,8 @@ JSON = st.recursive(
 def test_json_is_read_and_written_as_json_does(value: Any) -> None:
     text = jsonread.dumps_compact(value)
     assert text == json.dumps(value, separators=(",", ":"))
+    ordered = jsonread.dumps_compact(value, sort_keys=True)
+    assert ordered == json.dumps(value, separators=(",", ":"), sort_keys=True)
     assert jsonread.loads(text) == json.loads(text)
     assert jsonread.loads(json.dumps(value, indent=1)) == json.loads(json.dumps(value, indent=1))
     assert jsonread.loads(f" \n{text}\t\r\n".encode()) == json.loads(text)
