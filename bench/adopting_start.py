@@ -9,9 +9,8 @@ load ``pathlib`` and ``re`` into every process, the bare one too), a small adopt
 point, made here), posthog and iterative-telemetry. Each row is a fresh process, timed
 from spawn to reap of that process alone, the rows interleaved run by run; between runs
 every detached child (a doorstep sender, iterative-telemetry's daemon) is awaited, so
-none piles up. Nothing
-reaches the network: posthog and iterative-telemetry post to a closed port on
-127.0.0.1, and Acme's endpoint is a server on 127.0.0.1 that answers 204.
+none piles up. Nothing reaches the network: posthog and iterative-telemetry post to a
+closed port on 127.0.0.1, and Acme's endpoint is a server on 127.0.0.1 that answers 204.
 
 Goals (issue 15): ``import doorstep`` at most +3 ms over the bare interpreter; the tool
 that builds its Telemetry, records one event and exits at most +10 ms while undecided or
