@@ -102,7 +102,10 @@ def _fork_exec(argv: list[str], env: dict[str, str], lock: int, quiet: bool) -> 
         open_max = 256
     # What signal.signal calls (the signal module imports enum: a start need not pay);
     # imported before the fork, since the child may not import anything.
-    import _signal
+    try:
+        import _signal
+    except ImportError:  # pragma: no cover - an interpreter without the C module
+        import signal as _signal
     import warnings  # loaded at every interpreter's start
 
     # The child execs at once; Python's "fork of a threaded process" warning would only
