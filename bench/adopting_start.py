@@ -5,12 +5,12 @@
 A bench venv of its own (``build/bench-start-venv``) holds doorstep installed from this
 checkout as a wheel would be (not editable: an editable install's import hook would
 load ``pathlib`` and ``re`` into every process, the bare one too), a small adopting tool
-``acme`` (its ``doorstep.toml`` and entry point, made here), posthog and
-iterative-telemetry. Each row is a fresh process, timed from spawn to reap of that
-process alone, the rows interleaved run by run; between runs every detached child (a
-doorstep sender, iterative-telemetry's daemon) is awaited, so none piles up. Nothing
-reaches the network: posthog and iterative-telemetry post to a closed port on
-127.0.0.1, and Acme's endpoint is a server on 127.0.0.1 that answers 204.
+``acme`` (its ``doorstep.toml``, the ``doorstep.json`` compiled from it, and its entry
+point, made here), posthog and iterative-telemetry. Each row is a fresh process, timed
+from spawn to reap of that process alone, the rows interleaved run by run; between runs
+every detached child (a doorstep sender, iterative-telemetry's daemon) is awaited, so
+none piles up. Nothing reaches the network: posthog and iterative-telemetry post to a
+closed port on 127.0.0.1, and Acme's endpoint is a server on 127.0.0.1 that answers 204.
 
 Goals (issue 15): ``import doorstep`` at most +3 ms over the bare interpreter; the tool
 that builds its Telemetry, records one event and exits at most +10 ms while undecided or
@@ -80,7 +80,7 @@ acme = "acme"
 packages = ["acme"]
 
 [tool.setuptools.package-data]
-acme = ["doorstep.toml"]
+acme = ["doorstep.toml", "doorstep.json"]
 """
 DOORSTEP = (
     "import doorstep\n"
@@ -137,6 +137,9 @@ def prepare(reinstall: bool) -> Path:
         (acme / "acme" / "__init__.py").write_text("", encoding="utf-8")
         (acme / "acme" / "doorstep.toml").write_text(ACME_TOML, encoding="utf-8")
         (acme / "pyproject.toml").write_text(ACME_PYPROJECT, encoding="utf-8")
+        # Its compiled copy, shipped beside it as an adopting tool is advised to.
+        compile_toml = [sys.executable, "-m", "doorstep.render.compiled_toml", "--write"]
+        subprocess.run([*compile_toml, str(acme / "acme" / "doorstep.toml")], check=True)
         if reinstall:
             pip("--no-deps", "--force-reinstall", str(ROOT), str(acme))
     # Warm every bytecode cache once, as a user's second run finds them.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from doorstep.consent import decision as consent
 from doorstep.delivery.telemetry import Recorder
@@ -53,7 +52,7 @@ class Telemetry:
         self._asked = False
         try:
             if isinstance(product, os.PathLike):
-                product = product_module.from_file(Path(product))
+                product = product_module.from_file(product)
             resolved = product_module.resolve(product)
             schema.for_product(resolved)  # a mistake in its events is found now, in one line
         except DoorstepError as exc:
@@ -71,7 +70,7 @@ class Telemetry:
         cls, path: Union[str, os.PathLike[str]], *, env: Optional[Mapping[str, str]] = None
     ) -> Telemetry:
         """The Telemetry of the product described by the file at ``path``."""
-        return cls(Path(path), env=env)
+        return cls(_File(os.fspath(path)), env=env)
 
     @property
     def recorder(self) -> Optional[Recorder]:
@@ -121,6 +120,18 @@ class Telemetry:
         except KeyboardInterrupt:
             self._recorder.discard()
             raise
+
+
+class _File:
+    """A path given as text, marked as a path (not a product name) without pathlib."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __fspath__(self) -> str:
+        return self._text
 
 
 def _interactive(env: Mapping[str, str]) -> bool:

@@ -15,19 +15,17 @@ command needs are imported when it runs, so ``telemetry status`` stays light.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import functools
 import os
 import sys
 
 from doorstep.foundation import product as product_module
-from doorstep.foundation.args import EXIT_OK, Parser, UsageError, guarded
+from doorstep.foundation.args import EXIT_OK, UsageError, guarded
 from doorstep.foundation.product import Product
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    import argparse
+    from collections.abc import Sequence
     from typing import Any, Union
 
     from doorstep.onboarding.wizard import Answer, Wizard
@@ -67,26 +65,26 @@ def add_commands(
     """
     if product is None:
         product = product_module.current()
-    with _parsed_as_doorstep(subparsers):
-        return _add(subparsers, product)
-
-
-@contextlib.contextmanager
-def _parsed_as_doorstep(subparsers: Any) -> Iterator[None]:
     # The tool's own parser class prints two-line errors and accepts abbreviations
     # (`--keep` for `--keep-config`); the grafted commands parse as doorstep's own do.
     if not hasattr(subparsers, "_parser_class"):
-        yield
-        return
+        return _add(subparsers, product)
+    from doorstep.foundation.args import Parser
+
     saved = subparsers._parser_class
     subparsers._parser_class = Parser
     try:
-        yield
+        return _add(subparsers, product)
     finally:
         subparsers._parser_class = saved
 
 
 def _add(subparsers: Any, product: Union[str, Product]) -> dict[str, argparse.ArgumentParser]:
+    import argparse
+    import functools
+
+    from doorstep.foundation.args import Parser
+
     name = product if isinstance(product, str) else product.name
     run = functools.partial(run_command, product=product)
     added: dict[str, argparse.ArgumentParser] = {}

@@ -101,7 +101,7 @@ def resolve(
         if policy.problem:
             warnings.append(policy.problem)
         return decided(
-            OFF, "machine_policy", f"this machine's policy in {policy.path} turns it off"
+            OFF, "machine_policy", f"this machine's policy in {policy.path_text} turns it off"
         )
 
     name = product.env("TELEMETRY")
@@ -119,16 +119,16 @@ def resolve(
 
     saved = record.record
     if saved is not None:
-        detail = f"your choice, saved on {saved.decided_on} in {record.path}"
+        detail = f"your choice, saved on {saved.decided_on} in {record.path_text}"
         if saved.consent_source == "notice":
-            detail = f"on by default, announced on {saved.decided_on}; saved in {record.path}"
+            detail = f"on by default, announced on {saved.decided_on}; saved in {record.path_text}"
         return decided(ON if saved.enabled else OFF, "record", detail)
     if record.problem:
         warnings.append(f"{record.problem}; treating it as no choice")
         return decided(
             UNDECIDED,
             "record_unreadable",
-            f"your saved choice in {record.path} could not be read: "
+            f"your saved choice in {record.path_text} could not be read: "
             "nothing is sent until you decide again",
         )
 

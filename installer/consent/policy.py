@@ -8,13 +8,13 @@ one-line warning: an administrator who wrote a file there meant something.
 
 from __future__ import annotations
 
-from doorstep.foundation import tomlread
+from doorstep.foundation import pathtext, tomlread
 from doorstep.foundation.frozen import Frozen
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Optional
+    from typing import Optional, Union
 
 MAX_BYTES = 16 * 1024
 
@@ -23,14 +23,24 @@ class PolicyRead(Frozen):
     """What the policy file says: nothing (absent or not off), off, or a problem."""
 
     _fields = ("path", "off", "problem")
-    __slots__ = _fields
+    __slots__ = ("_path", "off", "problem")
 
-    path: Path
     off: bool
     problem: Optional[str]
 
-    def __init__(self, path: Path, off: bool = False, problem: Optional[str] = None) -> None:
-        self._set(path=path, off=off, problem=problem)
+    def __init__(
+        self, path: Union[str, Path], off: bool = False, problem: Optional[str] = None
+    ) -> None:
+        self._set(_path=pathtext.text(path), off=off, problem=problem)
+
+    @property
+    def path(self) -> Path:
+        return pathtext.path(self._path)
+
+    @property
+    def path_text(self) -> str:
+        """``str(path)``, without making the Path."""
+        return self._path
 
     @property
     def state(self) -> str:
@@ -38,11 +48,12 @@ class PolicyRead(Frozen):
             return "unreadable"
         if self.off:
             return "off"
-        return "present" if self.path.is_file() else "absent"
+        return "present" if pathtext.is_file(self._path) else "absent"
 
 
-def read(path: Path) -> PolicyRead:
+def read(path: Union[str, Path]) -> PolicyRead:
     """Read the machine policy at ``path``; never raises."""
+    path = pathtext.text(path)  # spelt as a Path would be, in every message
     try:
         data = tomlread.read_file(path, MAX_BYTES, "a telemetry policy")
     except tomlread.Unreadable as exc:

@@ -7,11 +7,9 @@ with. Writing replaces the whole file atomically with mode 0600.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 
-from doorstep.foundation import ids, tomlread
+from doorstep.foundation import ids, pathtext, tomlread
 from doorstep.foundation.atomic import write_atomic
 from doorstep.foundation.errors import RecordWriteError
 from doorstep.foundation.frozen import Frozen
@@ -19,14 +17,14 @@ from doorstep.foundation.frozen import Frozen
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Optional
+    from typing import Any, Optional, Union
 
 SCHEMA_VERSION = 1
 SOURCES = ("wizard", "inline", "flag", "cli", "settings", "notice")
 # A real record is a few hundred bytes; anything much larger is noise, not a record.
 MAX_BYTES = 16 * 1024
-_SALT = re.compile(r"^[0-9a-f]{32}$")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HEX = frozenset("0123456789abcdef")
+_DIGITS = frozenset("0123456789")
 
 
 class ConsentRecord(Frozen):
@@ -98,16 +96,27 @@ class RecordRead(Frozen):
     """What reading the record found: a record, nothing, or a problem (one line)."""
 
     _fields = ("path", "record", "problem")
-    __slots__ = _fields
+    __slots__ = ("_path", "problem", "record")
 
-    path: Path
     record: Optional[ConsentRecord]
     problem: Optional[str]
 
     def __init__(
-        self, path: Path, record: Optional[ConsentRecord] = None, problem: Optional[str] = None
+        self,
+        path: Union[str, Path],
+        record: Optional[ConsentRecord] = None,
+        problem: Optional[str] = None,
     ) -> None:
-        self._set(path=path, record=record, problem=problem)
+        self._set(_path=pathtext.text(path), record=record, problem=problem)
+
+    @property
+    def path(self) -> Path:
+        return pathtext.path(self._path)
+
+    @property
+    def path_text(self) -> str:
+        """``str(path)``, without making the Path."""
+        return self._path
 
     @property
     def state(self) -> str:
@@ -153,10 +162,13 @@ def make(
     return ConsentRecord(True, source, today(), new_install_id(), new_salt(), notice_shown)
 
 
-def read(path: Path) -> RecordRead:
+def read(path: Union[str, Path]) -> RecordRead:
     """Read the record at ``path``; never raises."""
+    path = pathtext.text(path)  # spelt as a Path would be, in every message
     try:
-        data = tomlread.read_file(path, MAX_BYTES, "a consent record")
+        # flat: the record as doorstep writes it is read without the TOML parser (and the
+        # typing and datetime modules it imports); any other text is parsed as ever.
+        data = tomlread.read_file(path, MAX_BYTES, "a consent record", flat=True)
     except tomlread.Unreadable as exc:
         return RecordRead(path, problem=str(exc))
     if data is None:
@@ -183,10 +195,11 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
     if type(notice_shown) is not bool:
         return "has a notice_shown that is not true/false", None
     decided_on = data.get("decided_on")
-    import datetime
+    if not isinstance(decided_on, str):  # a TOML date, written by hand
+        import datetime
 
-    if isinstance(decided_on, datetime.date) and not isinstance(decided_on, datetime.datetime):
-        decided_on = decided_on.isoformat()
+        if isinstance(decided_on, datetime.date) and not isinstance(decided_on, datetime.datetime):
+            decided_on = decided_on.isoformat()
     if not isinstance(decided_on, str) or not _is_date(decided_on):
         return "has a decided_on that is not a date", None
     if not enabled:
@@ -194,7 +207,7 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
     install_id, salt = data.get("install_id"), data.get("salt")
     if not isinstance(install_id, str) or not ids.is_uuid4(install_id):
         return "has no valid install_id", None
-    if not isinstance(salt, str) or not _SALT.match(salt):
+    if not isinstance(salt, str) or not _is_salt(salt):
         return "has no valid salt", None
     agreed = data.get("agreed")
     if agreed is not None:
@@ -205,17 +218,29 @@ def _validate(data: dict[str, Any]) -> tuple[str, Optional[ConsentRecord]]:
     return "", record
 
 
-def _is_date(text: str) -> bool:
-    # The pattern first: from 3.11, fromisoformat also takes week dates like 2026-W47-1.
-    if _DATE.fullmatch(text) is None:
-        return False
-    import datetime
+def _is_salt(text: str) -> bool:
+    # re.match(r"^[0-9a-f]{32}$", text), whose "$" also matches before a final newline.
+    if text.endswith("\n"):
+        text = text[:-1]
+    return len(text) == 32 and set(text) <= _HEX
 
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
+
+def _is_date(text: str) -> bool:
+    # The shape first, [0-9]{4}-[0-9]{2}-[0-9]{2} (from 3.11, fromisoformat also takes
+    # week dates like 2026-W47-1).
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
         return False
-    return True
+    if not set(text[:4] + text[5:7] + text[8:]) <= _DIGITS:
+        return False
+    # Then what datetime.date.fromisoformat accepts of YYYY-MM-DD (without importing it).
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+    if year < 1 or not 1 <= month <= 12:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 1 <= day <= (29 if month == 2 and leap else _MONTH_DAYS[month - 1])
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def write(path: Path, record: ConsentRecord) -> None:
@@ -238,8 +263,10 @@ def write(path: Path, record: ConsentRecord) -> None:
 
 def delete(path: Path) -> None:
     """Remove the record if it is there (uninstall, or a fresh start)."""
-    with contextlib.suppress(FileNotFoundError):
+    try:
         path.unlink()
+    except FileNotFoundError:
+        pass
 
 
 __all__ = [

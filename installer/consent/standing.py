@@ -33,8 +33,8 @@ class Found(Frozen):
 
 def decide(where: Paths, env: Mapping[str, str], flag: Optional[bool], product: Product) -> Found:
     """Read ``where``'s record and machine policy and resolve; never raises for a file."""
-    the_record = record.read(where.record)
-    the_policy = policy.read(where.policy)
+    the_record = record.read(where.record_file)
+    the_policy = policy.read(where.policy_file)
     return Found(
         decision.resolve(env, flag, the_record, product, the_policy), the_record, the_policy
     )

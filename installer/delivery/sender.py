@@ -10,10 +10,8 @@ with <PREFIX>_TELEMETRY_DEBUG=1, when it echoes each batch to stderr before send
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
-from pathlib import Path
 
 try:
     import fcntl
@@ -24,12 +22,13 @@ from doorstep.consent import decision as consent
 from doorstep.consent import record as consent_record
 from doorstep.consent import standing
 from doorstep.delivery.spool import SENDER_LOCK, Entry, Spool
-from doorstep.foundation import flags, paths, product
+from doorstep.foundation import flags, paths, pathtext, product
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Callable, Optional
+    from pathlib import Path
+    from typing import Callable, Optional, Union
 
     from doorstep.delivery import transport
 
@@ -69,7 +68,7 @@ def spawn(
         argv += ["--product-file", the_product.origin]
     # One sender at a time per product: the lock is taken here and handed to the child,
     # so no second one starts between this spawn and the child's first breath.
-    lock = _take_lock(paths.for_product(the_product, env).state_dir)
+    lock = _take_lock(paths.for_product(the_product, env).state_dir_text)
     if lock is None:
         return  # a sender is running; what waits goes with it or with the next one
     argv += ["--lock-fd", str(lock)]
@@ -101,6 +100,12 @@ def _fork_exec(argv: list[str], env: dict[str, str], lock: int, quiet: bool) -> 
         open_max = os.sysconf("SC_OPEN_MAX")  # as subprocess finds the highest descriptor
     except (AttributeError, ValueError, OSError):
         open_max = 256
+    # What signal.signal calls (the signal module imports enum: a start need not pay);
+    # imported before the fork, since the child may not import anything.
+    try:
+        import _signal
+    except ImportError:  # pragma: no cover - an interpreter without the C module
+        import signal as _signal
     import warnings  # loaded at every interpreter's start
 
     # The child execs at once; Python's "fork of a threaded process" warning would only
@@ -118,8 +123,8 @@ def _fork_exec(argv: list[str], env: dict[str, str], lock: int, quiet: bool) -> 
             os.dup2(null, 2)
         os.chdir("/")
         for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_DFL)
+            if hasattr(_signal, name):
+                _signal.signal(getattr(_signal, name), _signal.SIG_DFL)
         os.setsid()
         os.set_inheritable(lock, True)
         os.closerange(3, lock)
@@ -150,7 +155,7 @@ def _popen(argv: list[str], env: dict[str, str], lock: int, quiet: bool) -> None
         )
 
 
-def _take_lock(state_dir: Path) -> Optional[int]:
+def _take_lock(state_dir: Union[str, Path]) -> Optional[int]:
     """A descriptor holding the product's sender lock, or None if a sender holds it."""
     fd = _open_lock(state_dir)
     if fcntl is None:
@@ -165,11 +170,12 @@ def _take_lock(state_dir: Path) -> Optional[int]:
     return fd
 
 
-def _open_lock(state_dir: Path) -> Optional[int]:
+def _open_lock(state_dir: Union[str, Path]) -> Optional[int]:
+    folder = pathtext.text(state_dir)
     try:
-        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        pathtext.mkdir(folder, 0o700)
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        return os.open(state_dir / SENDER_LOCK, flags, 0o600)
+        return os.open(pathtext.join(folder, SENDER_LOCK), flags, 0o600)
     except OSError:
         return None
 
@@ -278,6 +284,8 @@ def _expire(signum: int, frame: object) -> None:
 
 def _post_within(url: str, data: bytes, deadline: float) -> transport.Outcome:
     """Post with a hard stop at ``deadline``: httpx timeouts bound each step, the alarm all."""
+    import signal
+
     from doorstep.delivery import transport
 
     remaining = deadline - time.monotonic()
@@ -310,6 +318,7 @@ def run(
     (and so started none) is always sent by this one.
     """
     deadline = time.monotonic() + budget
+    import signal
     import threading
 
     armed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()

@@ -9,21 +9,19 @@ is old enough that its owner cannot still be running.
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import errno
-import json
 import os
 import time
-from pathlib import Path
 
 from doorstep.events import schema
+from doorstep.foundation import jsonread, pathtext
 from doorstep.foundation.frozen import Frozen
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
-    from typing import Any
+    from collections.abc import Iterable
+    from pathlib import Path
+    from typing import Any, Optional, Union
 
 try:
     import fcntl
@@ -44,7 +42,7 @@ SENT_LOG = "sent.jsonl"  # the local copy of what was sent (doorstep.delivery.se
 USAGE_FILE = "usage.json"  # the day's usage counts (doorstep.delivery.usage), also waiting
 
 
-def refuse_foreign(folder: Path) -> None:
+def refuse_foreign(folder: Union[str, Path]) -> None:
     """PermissionError when ``folder`` belongs to another user: a state folder planted
     by someone else is not written into (a root-run command least of all)."""
     if not hasattr(os, "geteuid"):
@@ -68,16 +66,21 @@ class Entry(Frozen):
 
     def line(self) -> bytes:
         record = {"envelope": self.envelope, "event": self.event}
-        return json.dumps(record, separators=(",", ":"), sort_keys=True).encode() + b"\n"
+        # json.dumps(record, separators=(",", ":"), sort_keys=True), without importing json
+        return jsonread.dumps_compact(record, sort_keys=True).encode() + b"\n"
 
 
 def _oldest_day() -> str:
+    import datetime  # deferred: only reading the spool needs it, never appending to it
+
     today = datetime.datetime.now(datetime.timezone.utc).date()
     return (today - datetime.timedelta(days=MAX_AGE_DAYS)).isoformat()
 
 
 def parse_lines(raw: bytes) -> list[Entry]:
     """The valid, fresh entries of ``raw``; corrupt, foreign and stale lines are skipped."""
+    import json  # deferred, like datetime: only senders and previews read the spool
+
     the_schema = schema.current()
     oldest = _oldest_day()
     entries = []
@@ -96,7 +99,7 @@ def parse_lines(raw: bytes) -> list[Entry]:
     return entries
 
 
-def read_tail(path: Path) -> bytes:
+def read_tail(path: Union[str, Path]) -> bytes:
     """The newest whole lines of ``path`` that fit in MAX_BYTES; never reads more."""
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -112,37 +115,41 @@ def read_tail(path: Path) -> bytes:
 class Spool:
     """The spool of one product, in its state folder; every method is safe across processes."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.folder = state_dir
-        self.path = state_dir / "spool.jsonl"
-        self.lock_path = state_dir / "spool.lock"
+    def __init__(self, state_dir: Union[str, Path]) -> None:
+        # Kept as text (the foreground append needs no pathlib); Paths when asked for.
+        self._folder = pathtext.text(state_dir)
+        self._file = pathtext.join(self._folder, "spool.jsonl")
+        self._lock_file = pathtext.join(self._folder, "spool.lock")
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    @property
+    def folder(self) -> Path:
+        return pathtext.path(self._folder)
+
+    @property
+    def path(self) -> Path:
+        return pathtext.path(self._file)
+
+    @property
+    def lock_path(self) -> Path:
+        return pathtext.path(self._lock_file)
+
+    def locked(self) -> _Held:
         """Hold the spool's exclusive lock (the usage counts are changed under it too)."""
-        with self._locked():
-            yield
+        return self._locked()
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        refuse_foreign(self.folder)
-        fd = self._lock()
-        try:
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
+    def _locked(self) -> _Held:
+        return _Held(self)
 
     def _lock(self) -> int:
         # discard() deletes the lock file; a process that was waiting on the deleted one
         # must not believe it holds the lock, so it checks and locks the new file instead.
         for _ in range(_LOCK_ATTEMPTS):
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+            fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
             if fcntl is None:
                 return fd
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                if os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino:
+                if os.fstat(fd).st_ino == os.stat(self._lock_file).st_ino:
                     return fd
             except FileNotFoundError:
                 pass
@@ -150,7 +157,7 @@ class Spool:
                 os.close(fd)
                 raise
             os.close(fd)
-        raise OSError(f"{self.lock_path} keeps being replaced")
+        raise OSError(f"{self._lock_file} keeps being replaced")
 
     def append(self, entries: Iterable[Entry]) -> None:
         """Add entries at the end, then drop the oldest past the size bound."""
@@ -163,7 +170,7 @@ class Spool:
     def _append_locked(self, data: bytes) -> None:
         if not data:
             return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o600)
+        fd = os.open(self._file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o600)
         try:
             size = os.fstat(fd).st_size
             if size and not self._ends_with_newline():
@@ -176,7 +183,7 @@ class Spool:
             self._trim()
 
     def _ends_with_newline(self) -> bool:
-        with open(self.path, "rb") as handle:
+        with open(self._file, "rb") as handle:
             handle.seek(-1, os.SEEK_END)
             return handle.read(1) == b"\n"
 
@@ -203,9 +210,11 @@ class Spool:
             stale_before = time.time() - STALE_CLAIM_SECONDS
             candidates = [self.path]
             for path in self.folder.glob(f"{self.path.name}.*{_CLAIM_SUFFIX}"):
-                with contextlib.suppress(OSError):
+                try:
                     if path.stat().st_mtime < stale_before:
                         candidates.append(path)
+                except OSError:
+                    pass
             for source in candidates:
                 target = self.folder / f"{self.path.name}.{os.getpid()}-{os.urandom(4).hex()}"
                 target = target.with_name(target.name + _CLAIM_SUFFIX)
@@ -226,8 +235,10 @@ class Spool:
 
     def release(self, claim: Path) -> None:
         """Drop a claim whose events were answered (or may no longer be sent)."""
-        with contextlib.suppress(FileNotFoundError):
+        try:
             claim.unlink()
+        except FileNotFoundError:
+            pass
 
     def give_back(self, claim: Path, entries: list[Entry]) -> None:
         """Return unsent entries to the spool (bounded like any append), then drop the claim.
@@ -239,8 +250,10 @@ class Spool:
         with self._locked():
             if claim.exists():
                 self._append_locked(data)
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 claim.unlink()
+            except FileNotFoundError:
+                pass
 
     def discard(self) -> None:
         """Delete everything waiting: the spool, every claim, the usage counts, the lock."""
@@ -250,10 +263,36 @@ class Spool:
             claims = self.folder.glob(f"{self.path.name}.*{_CLAIM_SUFFIX}")
             extra = (USAGE_FILE, SENDER_LOCK, SENT_LOG)
             for path in [self.path, *claims, *(self.folder / name for name in extra)]:
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     path.unlink()
-            with contextlib.suppress(FileNotFoundError):
+                except FileNotFoundError:
+                    pass
+            try:
                 self.lock_path.unlink()
+            except FileNotFoundError:
+                pass
+
+
+class _Held:
+    """The spool's exclusive lock, held within ``with`` (what contextlib.contextmanager
+    made of it before: contextlib imports collections and functools)."""
+
+    __slots__ = ("_fd", "_spool")
+
+    def __init__(self, spool: Spool) -> None:
+        self._spool = spool
+        self._fd: Optional[int] = None
+
+    def __enter__(self) -> None:
+        spool = self._spool
+        pathtext.mkdir(spool._folder, 0o700)
+        refuse_foreign(spool._folder)
+        self._fd = spool._lock()
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing releases the lock
 
 
 __all__ = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from doorstep.consent import decision as consent
 from doorstep.consent import standing
+from doorstep.foundation import pathtext
 from doorstep.foundation.frozen import Frozen
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -73,14 +74,14 @@ class Status(Frozen):
             "endpoint": self.decision.endpoint,
             "policy": self.product.policy,
             "files": {
-                "record": {"path": str(self.paths.record), "state": self.record.state},
-                "spool": {"path": str(self.paths.spool), "events": self.spool_events},
+                "record": {"path": self.paths.record_file, "state": self.record.state},
+                "spool": {"path": self.paths.spool_file, "events": self.spool_events},
                 "receipt": {
-                    "path": str(self.paths.receipt),
-                    "present": self.paths.receipt.is_file(),
+                    "path": self.paths.receipt_file,
+                    "present": pathtext.is_file(self.paths.receipt_file),
                 },
                 "machine_policy": {
-                    "path": str(self.paths.policy),
+                    "path": self.paths.policy_file,
                     "state": self.policy.state if self.policy else "absent",
                 },
             },
@@ -93,7 +94,8 @@ class Status(Frozen):
         if self.policy is None or self.policy.state == "absent":
             return []
         note = {"off": "turns it off", "unreadable": "cannot be read: counts as off"}
-        return [f"  machine policy  {self.policy.path} ({note.get(self.policy.state, 'present')})"]
+        shown = note.get(self.policy.state, "present")
+        return [f"  machine policy  {self.policy.path_text} ({shown})"]
 
     def to_text(self) -> str:
         name, decision = self.product.name, self.decision
@@ -109,7 +111,7 @@ class Status(Frozen):
         endpoint_line = decision.endpoint or "none configured: nothing is ever sent"
         events = self.spool_events
         spool_note = f"{events} event{'s' if events != 1 else ''} waiting" if events else "empty"
-        receipt_note = "present" if self.paths.receipt.is_file() else "none"
+        receipt_note = "present" if pathtext.is_file(self.paths.receipt_file) else "none"
         lines = [headline, f"  because {decision.detail}"]
         if self.new_kinds and decision.state == consent.ON:
             count = len(self.new_kinds)
@@ -122,9 +124,9 @@ class Status(Frozen):
             f"Install id: {id_line}",
             f"Endpoint:   {endpoint_line}",
             "Files:",
-            f"  consent record  {self.paths.record} ({record_note})",
-            f"  spool           {self.paths.spool} ({spool_note})",
-            f"  receipt         {self.paths.receipt} ({receipt_note})",
+            f"  consent record  {self.paths.record_file} ({record_note})",
+            f"  spool           {self.paths.spool_file} ({spool_note})",
+            f"  receipt         {self.paths.receipt_file} ({receipt_note})",
             *self._policy_lines(),
             f"Change it: '{name} telemetry enable', '{name} telemetry disable' or "
             f"'{name} settings'; DO_NOT_TRACK=1 or {self.product.env('TELEMETRY')}=0 "
@@ -145,7 +147,7 @@ def gather(product: Product, where: Paths, env: Any, flag: Optional[bool] = None
 
         new = tuple(agreement.new_kinds(saved, schema.for_product(product)))
     waiting = 0
-    if where.spool.exists():  # usually not: then the schema need not be loaded at all
+    if pathtext.exists(where.spool_file):  # usually not: then the schema need not be loaded at all
         from doorstep.delivery.spool import Spool  # only events a sender would really send count
 
         waiting = len(Spool(where.state_dir).peek())

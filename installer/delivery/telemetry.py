@@ -18,7 +18,11 @@ import itertools
 import os
 import sys
 import time
-from collections import deque
+
+try:  # the type itself: the collections package imports a dozen modules more
+    from _collections import deque
+except ImportError:  # pragma: no cover - an interpreter without the C module
+    from collections import deque
 
 from doorstep.consent import decision as consent
 from doorstep.consent import record as consent_record
@@ -195,7 +199,7 @@ class Recorder:
         where = self.paths()
         if decision.notice_due:
             return self._show_notice(where)
-        saved = consent_record.read(where.record).record
+        saved = consent_record.read(where.record_file).record
         if saved is not None and saved.enabled:
             return saved.install_id
         # On for this process only (environment or flag) with no saved id: a throwaway id.
@@ -224,7 +228,7 @@ class Recorder:
 
         where = self.paths()
         # Only what the saved yes covered is spooled; data added since waits for its own.
-        saved = consent_record.read(where.record).record
+        saved = consent_record.read(where.record_file).record
         allowed = agreement.covered(saved if saved and saved.install_id == install_id else None)
         the_envelope = agreement.limit_envelope(
             envelope.build(self.env, install_id, product=self.product), allowed
@@ -234,7 +238,7 @@ class Recorder:
         if not entries:
             return "dropped"
         try:
-            Spool(where.state_dir).append(entries)
+            Spool(where.state_dir_text).append(entries)
         except OSError:
             return "dropped"  # a full or read-only disk costs the events, never the command
         if wait is not None:
@@ -258,7 +262,7 @@ class Recorder:
         sends nothing."""
         from doorstep.events import envelope, wire
 
-        saved = consent_record.read(self.paths().record).record
+        saved = consent_record.read(self.paths().record_file).record
         install_id = saved.install_id if saved is not None and saved.enabled else None
         example = install_id or self._ephemeral_id or consent_record.new_install_id()
         the_envelope = envelope.build(self.env, example, product=self.product)
@@ -269,7 +273,7 @@ class Recorder:
 
         The salt lives only in the consent record, so nothing is hashed before a "yes".
         """
-        saved = consent_record.read(self.paths().record).record
+        saved = consent_record.read(self.paths().record_file).record
         if saved is None or not saved.enabled or saved.salt is None:
             return None
         import hashlib  # deferred: loading OpenSSL costs every recording process otherwise

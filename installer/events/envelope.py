@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import lru_cache
-from pathlib import Path
 
 from doorstep._version import __version__
 from doorstep.events import schema
 from doorstep.foundation import flags, ids
 from doorstep.foundation import product as product_module
+from doorstep.foundation.memo import Memo
 from doorstep.foundation.product import Product
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -57,7 +56,9 @@ def _in_container() -> bool:
     if any(os.path.exists(marker) for marker in _CONTAINER_MARKERS):
         return True
     try:
-        cgroup = Path("/proc/1/cgroup").read_text(encoding="utf-8", errors="replace")
+        # Path.read_text, without pathlib
+        with open("/proc/1/cgroup", encoding="utf-8", errors="replace") as handle:
+            cgroup = handle.read()
     except OSError:
         return False
     return any(word in cgroup for word in ("docker", "kubepods", "containerd", "libpod"))
@@ -97,8 +98,14 @@ def app_version(product: Product) -> Optional[str]:
         return None
 
 
-@lru_cache(maxsize=4)
+_machines = Memo(4)  # by product
+
+
 def _machine(product: Product) -> dict[str, Any]:
+    return _machines.get(product, _look_up)
+
+
+def _look_up(product: Product) -> dict[str, Any]:
     # Facts that cannot change while the process runs: looked up once.
     facts: dict[str, Any] = {
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",

@@ -9,10 +9,12 @@ and canonical lowercase UUIDs) are all clean, and a test keeps them so.
 
 from __future__ import annotations
 
-import functools
-import re
-
 from doorstep.foundation import ids
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import re
+    from typing import Callable, Optional
 
 REDACTED = "[redacted]"
 
@@ -119,31 +121,53 @@ def _scoped(pattern: str) -> str:
 KINDS = tuple(kind for kind, _ in _PATTERNS)
 
 
-@functools.lru_cache(maxsize=1)
+# Compiled on first use, not at import: the process that records never needs them (nor
+# ``re`` and ``functools``, which a start would pay some 5 ms for).
+_compiled: dict[str, re.Pattern[str]] = {}
+_compiled_each: list[tuple[tuple[str, re.Pattern[str]], ...]] = []
+
+
 def _combined() -> re.Pattern[str]:
-    # Compiled on first use, not at import: the process that records never needs it.
-    return re.compile("|".join(_scoped(pattern) for _, pattern in _PATTERNS))
+    found = _compiled.get("all")
+    if found is None:
+        import re
+
+        found = _compiled["all"] = re.compile("|".join(_scoped(p) for _, p in _PATTERNS))
+    return found
 
 
-@functools.lru_cache(maxsize=1)
 def _single() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS)
+    if not _compiled_each:
+        import re
+
+        _compiled_each.append(tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS))
+    return _compiled_each[0]
 
 
 # A short plain word: lowercase letters, digits and '_', shorter than every key, token and
 # long run the patterns know (the shortest, an sk_ key, is 15). Of all the patterns only
 # the personal host words can match such a word, and they do wherever one stands in it.
-_PLAIN_WORD = re.compile(r"[a-z0-9_]{1,14}")
+_PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # [a-z0-9_]{1,14}
+_PLAIN_MOST = 14
 _HOST_WORD_LIST = tuple(_HOST_WORDS.split("|"))
 
 
 # Sent values repeat (enum values, versions, the ids of a run): the collector checks
 # the same few strings in every batch, so short ones are remembered.
 _MEMO_LENGTH = 128
+_memo: Optional[Callable[[str], bool]] = None
 
 
-@functools.lru_cache(maxsize=4096)
 def _is_clean_memo(text: str) -> bool:
+    global _memo
+    if _memo is None:
+        import functools
+
+        _memo = functools.lru_cache(maxsize=4096)(_search_clean)
+    return _memo(text)
+
+
+def _search_clean(text: str) -> bool:
     return _combined().search(text) is None
 
 
@@ -156,7 +180,7 @@ def is_clean(text: str) -> bool:
     """True when nothing in ``text`` looks personal or secret."""
     if ids.is_uuid4(text):
         return True  # a random UUID4 (an install or session id) says nothing about anyone
-    if _PLAIN_WORD.fullmatch(text):
+    if 0 < len(text) <= _PLAIN_MOST and set(text) <= _PLAIN_CHARS:
         # An enum value, mostly: answered without compiling the patterns (some 10 ms).
         return not any(word in text for word in _HOST_WORD_LIST)
     if len(text) <= _MEMO_LENGTH:

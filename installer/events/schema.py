@@ -10,13 +10,12 @@ from __future__ import annotations
 import bisect
 import math
 import os
-import re
-from functools import lru_cache
 
 from doorstep.foundation import ids, tomlread
 from doorstep.foundation import product as product_module
 from doorstep.foundation.errors import ProductError
 from doorstep.foundation.frozen import Frozen
+from doorstep.foundation.memo import Memo
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -34,11 +33,40 @@ INVALID: Any = object()  # the result of cleaning a value that may not be sent
 # Release versions only: a local part (+g1a2b3c) is cut first, since it can carry a
 # commit hash or a machine name. ASCII digits only and fullmatch: "\d" and "$" would let
 # other scripts' digits and a trailing newline through.
-_VERSION = re.compile(
+_VERSION = (
     r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}((a|b|rc)[0-9]{1,4})?(\.post[0-9]{1,4})?(\.dev[0-9]{1,4})?"
 )
-_HASH = re.compile(r"[0-9a-f]{12}")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HEX = frozenset("0123456789abcdef")  # a hash: [0-9a-f]{12}
+_DIGITS = frozenset("0123456789")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_EVENT_CHARS = _LOWER | _DIGITS | {"_"}  # a product's event name: [a-z][a-z0-9_]{0,63}
+
+
+def _is_version(text: str) -> bool:
+    """``re.fullmatch(_VERSION, text)``, read left to right without ``re``: every part
+    starts with its own character (a digit, ".digit", a/b/rc, ".post", ".dev"), so the
+    pattern never backtracks, and a run of more than 4 digits matches nothing."""
+    end = len(text)
+
+    def digits(at: int) -> int:
+        # Where a run of 1 to 4 digits starting at ``at`` ends; -1 if none or too long.
+        stop = at
+        while stop < end and text[stop] in _DIGITS:
+            stop += 1
+        return stop if 0 < stop - at <= 4 else -1
+
+    at = digits(0)
+    for _ in range(2):
+        if at > 0 and text.startswith(".", at) and at + 1 < end and text[at + 1] in _DIGITS:
+            at = digits(at + 1)
+    for mark in ("a", "b", "rc"):
+        if at > 0 and text.startswith(mark, at):
+            at = digits(at + len(mark))
+            break
+    for mark in (".post", ".dev"):
+        if at > 0 and text.startswith(mark, at):
+            at = digits(at + len(mark))
+    return at == end
 
 
 class Bucket(Frozen):
@@ -119,9 +147,9 @@ class Prop(Frozen):
             return value if value in self.values else INVALID
         if kind == "version":
             release = value.split("+", 1)[0]
-            return release if _VERSION.fullmatch(release) else INVALID
+            return release if _is_version(release) else INVALID
         if kind == "hash":
-            return value if _HASH.fullmatch(value) else INVALID
+            return value if len(value) == 12 and set(value) <= _HEX else INVALID
         if kind == "id":
             return value if ids.is_uuid4(value) else INVALID
         return INVALID
@@ -242,7 +270,10 @@ REQUIRED_ENVELOPE = ("schema_version", "install_id", "session_id")
 
 
 def _is_day(text: str) -> bool:
-    if not _DAY.fullmatch(text):
+    # [0-9]{4}-[0-9]{2}-[0-9]{2}, then a real date
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return False
+    if not set(text[:4] + text[5:7] + text[8:]) <= _DIGITS:
         return False
     import datetime  # only reached when checking spooled or received events
 
@@ -337,7 +368,7 @@ def build(
     for name, spec in (extra or {}).items():
         if name in data.get("events", {}):
             raise ValueError(f"events.{name}: is a built-in event; choose another name")
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
+        if not (0 < len(name) <= 64 and name[0] in _LOWER and set(name) <= _EVENT_CHARS):
             raise ValueError(f"events.{name}: use lowercase letters, digits and '_'")
         events[name] = _fenced_event(event(name, spec, PRODUCT_TYPES))
     retention = data.get("retention", {})
@@ -364,8 +395,14 @@ def _fenced_event(event: Event) -> Event:
     return event
 
 
-@lru_cache(maxsize=1)
+_once = Memo(2)  # the built-in table and its kinds, each made once
+
+
 def _built_in() -> dict[str, Any]:
+    return _once.get("table", _read_built_in)
+
+
+def _read_built_in(_: str) -> dict[str, Any]:
     # schema.toml is the source; its table is compiled into schema_toml (kept in step by a
     # test), and used only while the file still holds exactly the text it was made from.
     from doorstep.events import schema_toml
@@ -376,19 +413,24 @@ def _built_in() -> dict[str, Any]:
     return schema_toml.DATA if text == schema_toml.SOURCE else tomlread.loads(text)
 
 
-@lru_cache(maxsize=1)
 def first_kinds() -> tuple[str, ...]:
     """What a record written before doorstep kept its agreed kinds covered: the schema of
     that version, doorstep's built-in events, with no tool's events and no rollups."""
-    return build(_built_in()).kinds()
+    return _once.get("kinds", lambda _: build(_built_in()).kinds())
 
 
-@lru_cache(maxsize=8)
+_schemas = Memo(8)  # by product
+
+
 def for_product(product: Product) -> Schema:
     """doorstep's schema with ``product``'s own events and usage commands added.
 
     A mistake in the product's events is one ProductError naming its file and the field.
     """
+    return _schemas.get(product, _build_for)
+
+
+def _build_for(product: Product) -> Schema:
     try:
         return build(_built_in(), product.events, product.usage)
     except ValueError as exc:

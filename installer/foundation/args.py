@@ -7,7 +7,6 @@ stages, and the commands grafted into an adopting tool) parses and fails this wa
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -15,27 +14,11 @@ from doorstep.foundation.errors import DoorstepError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Callable
     from typing import Any, NoReturn, Optional
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-
-
-class _Formatter(argparse.HelpFormatter):
-    # argparse makes a formatter for every argument it adds, and its width comes from
-    # shutil.get_terminal_size: importing shutil (with zlib, bz2 and lzma) costs every
-    # command a few ms. The same width, found the same way: COLUMNS, else the terminal
-    # on stdout, else 80; then 2 less.
-    def __init__(
-        self,
-        prog: str,
-        indent_increment: int = 2,
-        max_help_position: int = 24,
-        width: Optional[int] = None,
-    ) -> None:
-        if width is None:
-            width = _columns() - 2
-        super().__init__(prog, indent_increment, max_help_position, width)
 
 
 def _columns() -> int:
@@ -51,18 +34,52 @@ def _columns() -> int:
     return columns or 80
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors (exit 2, with a hint) and no abbreviations."""
+def _classes() -> type[argparse.ArgumentParser]:
+    # Made on first use (``args.Parser``): argparse, with gettext and locale, costs a
+    # start some 3 ms, and ``telemetry status`` parses its two words without it.
+    import argparse
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # No abbreviations: `--keep` must not silently mean `--keep-config`.
-        kwargs.setdefault("allow_abbrev", False)
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
+    class _Formatter(argparse.HelpFormatter):
+        # argparse makes a formatter for every argument it adds, and its width comes from
+        # shutil.get_terminal_size: importing shutil (with zlib, bz2 and lzma) costs every
+        # command a few ms. The same width, found the same way: COLUMNS, else the terminal
+        # on stdout, else 80; then 2 less.
+        def __init__(
+            self,
+            prog: str,
+            indent_increment: int = 2,
+            max_help_position: int = 24,
+            width: Optional[int] = None,
+        ) -> None:
+            if width is None:
+                width = _columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
 
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: {message} (see '{self.prog} --help')\n")
-        raise SystemExit(EXIT_USAGE)
+    class Parser(argparse.ArgumentParser):
+        """argparse with one-line usage errors (exit 2, with a hint) and no abbreviations."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # No abbreviations: `--keep` must not silently mean `--keep-config`.
+            kwargs.setdefault("allow_abbrev", False)
+            kwargs.setdefault("formatter_class", _Formatter)
+            super().__init__(*args, **kwargs)
+
+        def error(self, message: str) -> NoReturn:
+            sys.stderr.write(f"{self.prog}: {message} (see '{self.prog} --help')\n")
+            raise SystemExit(EXIT_USAGE)
+
+    for made in (Parser, _Formatter):
+        made.__module__, made.__qualname__ = __name__, made.__name__
+    globals().update(Parser=Parser, _Formatter=_Formatter)
+    return Parser
+
+
+def __getattr__(name: str) -> Any:
+    # ``Parser`` (and its formatter) are made, with argparse, when first imported.
+    if name in ("Parser", "_Formatter"):
+        _classes()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UsageError(Exception):
@@ -105,4 +122,11 @@ def guarded(prog: str, action: Callable[[], int]) -> int:
         return EXIT_OK
 
 
-__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "Parser", "UsageError", "guarded"]
+__all__ = [  # noqa: F822 - Parser comes from __getattr__
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Parser",
+    "UsageError",
+    "guarded",
+]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from pathlib import Path
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Optional
 
 
@@ -34,8 +33,10 @@ def write_atomic(
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(tmp)
+        except OSError:
+            pass
         raise
     _fsync_dir(path.parent)
 
@@ -45,8 +46,10 @@ def _give(fd: int, owner: tuple[int, int]) -> None:
     if (info.st_uid, info.st_gid) == owner:
         return
     # Best effort: only root may give a file away; anyone else keeps what it could write.
-    with contextlib.suppress(PermissionError):
+    try:
         os.fchown(fd, *owner)
+    except PermissionError:
+        pass
 
 
 def _fsync_dir(folder: Path) -> None:

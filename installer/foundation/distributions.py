@@ -13,7 +13,6 @@ distributions, a file it would read differently); the caller then asks it.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -27,7 +26,19 @@ class _Unusual(Exception):
 
 
 def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+    # re.sub(r"[-_.]+", "-", name).lower().replace("-", "_"), without re: each run of
+    # "-", "_" and "." becomes one "_".
+    out: list[str] = []
+    run = False  # within a run of separators
+    for char in name:
+        if char in "-_.":
+            if not run:
+                out.append("-")
+            run = True
+        else:
+            out.append(char)
+            run = False
+    return "".join(out).lower().replace("-", "_")
 
 
 def _folders() -> Iterator[tuple[str, str]]:

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
+from doorstep.foundation import pathtext
 from doorstep.foundation.frozen import Frozen
 from doorstep.foundation.product import Product, current
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Optional
+    from pathlib import Path
+    from typing import Optional, Union
+
+    PathText = Union[str, os.PathLike[str]]
 
 
 class Paths(Frozen):
+    """A product's folders. Each is a ``Path`` when read; they are kept as text (spelt as
+    pathlib spells them), and ``*_file`` give the files every command reads as text, so
+    the paths every command takes need not import pathlib."""
+
     _fields = (
         "config_dir",
         "state_dir",
@@ -30,57 +37,109 @@ class Paths(Frozen):
         "site_config_dir",
         "product",  # whose folders these are; not compared
     )
-    __slots__ = _fields
+    __slots__ = (
+        "_bin_dir",
+        "_cache_dir",
+        "_config_dir",
+        "_data_dir",
+        "_site_config_dir",
+        "_state_dir",
+        "command",
+        "product",
+    )
     _compared = _fields[:-1]
 
-    config_dir: Path
-    state_dir: Path
-    data_dir: Path
-    cache_dir: Path
-    bin_dir: Path
     command: str
-    site_config_dir: Path
     product: Optional[Product]
 
     def __init__(
         self,
-        config_dir: Path,
-        state_dir: Path,
-        data_dir: Path,
-        cache_dir: Path,
-        bin_dir: Path,
+        config_dir: PathText,
+        state_dir: PathText,
+        data_dir: PathText,
+        cache_dir: PathText,
+        bin_dir: PathText,
         command: str,
-        site_config_dir: Path = Path("/etc/xdg"),
+        site_config_dir: PathText = "/etc/xdg",
         product: Optional[Product] = None,
     ) -> None:
         self._set(
-            config_dir=config_dir,
-            state_dir=state_dir,
-            data_dir=data_dir,
-            cache_dir=cache_dir,
-            bin_dir=bin_dir,
+            _config_dir=pathtext.text(config_dir),
+            _state_dir=pathtext.text(state_dir),
+            _data_dir=pathtext.text(data_dir),
+            _cache_dir=pathtext.text(cache_dir),
+            _bin_dir=pathtext.text(bin_dir),
             command=command,
-            site_config_dir=site_config_dir,
+            _site_config_dir=pathtext.text(site_config_dir),
             product=product,
         )
 
     @property
+    def config_dir(self) -> Path:
+        return pathtext.path(self._config_dir)
+
+    @property
+    def state_dir(self) -> Path:
+        return pathtext.path(self._state_dir)
+
+    @property
+    def data_dir(self) -> Path:
+        return pathtext.path(self._data_dir)
+
+    @property
+    def cache_dir(self) -> Path:
+        return pathtext.path(self._cache_dir)
+
+    @property
+    def bin_dir(self) -> Path:
+        return pathtext.path(self._bin_dir)
+
+    @property
+    def site_config_dir(self) -> Path:
+        return pathtext.path(self._site_config_dir)
+
+    @property
     def policy(self) -> Path:
         """The machine policy an administrator may write (``site_config_dir``)."""
-        return self.site_config_dir / "telemetry.toml"
+        return pathtext.path(self.policy_file)
+
+    @property
+    def policy_file(self) -> str:
+        """``policy`` as text."""
+        return pathtext.join(self._site_config_dir, "telemetry.toml")
 
     @property
     def record(self) -> Path:
         """The consent record, ``telemetry.toml``."""
-        return self.config_dir / "telemetry.toml"
+        return pathtext.path(self.record_file)
+
+    @property
+    def record_file(self) -> str:
+        """``record`` as text."""
+        return pathtext.join(self._config_dir, "telemetry.toml")
 
     @property
     def receipt(self) -> Path:
-        return self.config_dir / "receipt.toml"
+        return pathtext.path(self.receipt_file)
+
+    @property
+    def receipt_file(self) -> str:
+        """``receipt`` as text."""
+        return pathtext.join(self._config_dir, "receipt.toml")
+
+    @property
+    def state_dir_text(self) -> str:
+        """``state_dir`` as text."""
+        return self._state_dir
 
     @property
     def spool(self) -> Path:
-        return self.state_dir / "spool.jsonl"
+        return pathtext.path(self.spool_file)
+
+    @property
+    def spool_file(self) -> str:
+        """``spool`` as text."""
+        return pathtext.join(self._state_dir, "spool.jsonl")
 
     @property
     def venv(self) -> Path:
@@ -155,15 +214,24 @@ def for_product(
     env = os.environ if env is None else env
     name = product.name
     dirs = _plain_xdg(name) or _platformdirs(name)
-    bin_dir = env.get(product.env("BIN_DIR")) or os.path.join(Path.home(), ".local", "bin")
+    bin_dir = env.get(product.env("BIN_DIR"))
+    if bin_dir and not pathtext.text(bin_dir).startswith("~"):
+        bin_text = pathtext.text(bin_dir)
+    elif not bin_dir and os.path.expanduser("~")[:1] == "/":
+        # Path.home() / ".local" / "bin" (Path.home() is this, spelt as pathlib spells it)
+        bin_text = pathtext.join(pathtext.text(os.path.expanduser("~")), ".local", "bin")
+    else:  # "~" to expand, or no home: pathlib's own words and errors
+        from pathlib import Path
+
+        bin_text = str(Path(bin_dir or os.path.join(Path.home(), ".local", "bin")).expanduser())
     return Paths(
-        config_dir=Path(dirs["config"]),
-        state_dir=Path(dirs["state"]),
-        data_dir=Path(dirs["data"]),
-        cache_dir=Path(dirs["cache"]),
-        bin_dir=Path(bin_dir).expanduser(),
+        config_dir=dirs["config"],
+        state_dir=dirs["state"],
+        data_dir=dirs["data"],
+        cache_dir=dirs["cache"],
+        bin_dir=bin_text,
         command=product.command_name,
-        site_config_dir=Path(dirs["site_config"]),
+        site_config_dir=dirs["site_config"],
         product=product,
     )
 

@@ -18,27 +18,33 @@ are checked against the schema by ``doorstep.events.schema.for_product``.
 from __future__ import annotations
 
 import os
-import re
-from functools import lru_cache
-from pathlib import Path
+import sys
 
-from doorstep.foundation import tomlread
+from doorstep.foundation import jsonread, pathtext, tomlread
 from doorstep.foundation.errors import ProductError
 from doorstep.foundation.frozen import Frozen
+from doorstep.foundation.memo import Memo
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, Optional
+    from pathlib import Path
+    from typing import Any, Optional, Union
 
 POLICIES = ("ask", "notice", "off")
 ENTRY_POINTS = "doorstep.products"
 FILE_NAMES = ("doorstep.toml", "product.toml")  # an adopting tool's, then doorstep's own
 FORMAT_VERSION = 1
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
-_COMMAND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGIT = frozenset("0123456789")
+# (first character, the others, most characters): ^[a-z][a-z0-9-]{0,39}$ and so on,
+# checked without ``re`` (it imports enum and functools: a start pays some 5 ms).
+_NAME = (_LOWER, _LOWER | _DIGIT | {"-"}, 40)
+_PREFIX = (_UPPER, _UPPER | _DIGIT | {"_"}, 40)
+_COMMAND = (_LOWER, _LOWER | _DIGIT | {"_"}, 40)
+_PACKAGE = (_LOWER | _UPPER | _DIGIT, _LOWER | _UPPER | _DIGIT | set("._-"), 100)
+_USAGE = (_LOWER, _LOWER | _DIGIT | set("_.:-"), 64)
 _TEXT = ("name", "display_name", "env_prefix", "package", "endpoint", "policy", "docs_url")
 _OPTIONAL_TEXT = ("command", "purpose")
 _KNOWN = (*_TEXT, *_OPTIONAL_TEXT, "precheck")
@@ -127,9 +133,7 @@ class Product(Frozen):
         """The tool's own event tables, as written in its product file."""
         if not self.events_json:
             return {}
-        import json  # deferred: only a product with events of its own pays
-
-        return json.loads(self.events_json)
+        return jsonread.loads(self.events_json)
 
     @classmethod
     def from_toml(cls, text: str, origin: str = "product.toml") -> Product:
@@ -183,10 +187,19 @@ class Product(Frozen):
         return product
 
 
+def _fits(text: str, shape: tuple[frozenset[str], frozenset[str], int], anchored: bool) -> bool:
+    # re.match("^[first][others]{0,most-1}$"): "$" also matches before a final newline;
+    # re.fullmatch (anchored=False) does not.
+    first, others, most = shape
+    if anchored and text.endswith("\n"):
+        text = text[:-1]
+    return 0 < len(text) <= most and text[0] in first and all(c in others for c in text[1:])
+
+
 def _check(product: Product, origin: str, where: str) -> None:
-    if not _NAME.match(product.name):
+    if not _fits(product.name, _NAME, True):
         raise ProductError(f"{origin}: {where}name must be lowercase letters, digits and '-'")
-    if not _PREFIX.match(product.env_prefix):
+    if not _fits(product.env_prefix, _PREFIX, True):
         raise ProductError(f"{origin}: {where}env_prefix must be uppercase letters, digits and '_'")
     if product.policy not in POLICIES:
         raise ProductError(f"{origin}: {where}policy must be one of {', '.join(POLICIES)}")
@@ -194,9 +207,9 @@ def _check(product: Product, origin: str, where: str) -> None:
         raise ProductError(f"{origin}: {where}endpoint must be empty or an http(s) URL")
     if not product.display_name or "\n" in product.display_name:
         raise ProductError(f"{origin}: {where}display_name must be one line of text")
-    if not _PACKAGE.match(product.package):
+    if not _fits(product.package, _PACKAGE, True):
         raise ProductError(f"{origin}: {where}package must be a package name")
-    if product.command and not _COMMAND.match(product.command.replace("-", "_")):
+    if product.command and not _fits(product.command.replace("-", "_"), _COMMAND, True):
         raise ProductError(f"{origin}: {where}command must be a command name")
 
 
@@ -209,7 +222,7 @@ def _usage(table: Any, origin: str) -> tuple[str, ...]:
     if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
         raise ProductError(f"{origin}: usage.commands must be a list of command names")
     for command in commands:
-        if not re.fullmatch(r"[a-z][a-z0-9_.:-]{0,63}", command):
+        if not _fits(command, _USAGE, False):
             raise ProductError(f"{origin}: usage.commands: {command!r} is not a command name")
     if len(set(commands)) != len(commands):
         raise ProductError(f"{origin}: usage.commands names a command twice")
@@ -221,43 +234,71 @@ def _events(table: Any, origin: str) -> str:
         return ""
     if not isinstance(table, dict):
         raise ProductError(f"{origin}: [events] must hold one table per event")
-    import json
-
-    return json.dumps(table, separators=(",", ":"))  # the file's order, for the report
+    return jsonread.dumps_compact(table)  # the file's order, for the report
 
 
 def from_file(
-    path: os.PathLike[str] | str, compiled: Optional[Mapping[str, Any]] = None
+    path: Union[str, os.PathLike[str]], compiled: Optional[Mapping[str, Any]] = None
 ) -> Product:
     """The product described by the file at ``path``; ProductError (one line) if it is wrong.
 
     ``compiled``: a module generated from the file (see ``tomlread.read_file``)."""
-    where = Path(path)
+    where = pathtext.text(path)  # spelt as a Path would be, in every message
+    if compiled is None and os.path.basename(where) == FILE_NAMES[0]:
+        compiled = compiled_beside(where)
     try:
         data = tomlread.read_file(where, _MAX_FILE_BYTES, "a product file", compiled)
     except tomlread.Unreadable as exc:
         raise ProductError(str(exc)) from None
     if data is None:
         raise ProductError(f"{where} does not exist")
-    return Product.from_mapping(data, str(where))
+    return Product.from_mapping(data, where)
 
 
-@lru_cache(maxsize=1)
+COMPILED_NAME = "doorstep.json"
+
+
+def compiled_beside(path: Union[str, Path]) -> Optional[dict[str, Any]]:
+    """The compiled copy of an adopting tool's ``doorstep.toml`` (``doorstep.json`` beside
+    it, written by ``python -m doorstep.render.compiled_toml --write PATH``), or None.
+
+    It is only a shortcut: ``tomlread.read_file`` uses its table only while the TOML file
+    still holds exactly the text it was made from, so a stale or broken copy costs a
+    parse, never a wrong value.
+    """
+    beside = pathtext.join(pathtext.parent(pathtext.text(path)), COMPILED_NAME)
+    try:
+        found = jsonread.loads(tomlread.read_regular(beside, _MAX_FILE_BYTES * 4))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("SOURCE"), str):
+        return None
+    return found if isinstance(found.get("DATA"), dict) else None
+
+
+_own: list[Product] = []  # doorstep's own product, once read
+
+
 def own() -> Product:
     """doorstep's own product, read once per process."""
+    if _own:
+        return _own[0]
     # Its table is compiled into product.json (kept in step by a test), and used only
     # while the file still holds exactly the text it was made from: JSON costs a start
     # less than the TOML parser (and the typing module it imports).
-    folder = Path(__file__).parent.parent
+    folder = pathtext.parent(pathtext.parent(pathtext.text(__file__)))
     compiled = None
     try:
-        with open(folder / "product.json", encoding="utf-8") as handle:
-            import json
-
-            compiled = json.load(handle)
+        compiled = jsonread.loads(
+            tomlread.read_regular(pathtext.join(folder, "product.json"), 1 << 20)
+        )
     except (OSError, ValueError):
         pass  # no compiled copy: the TOML file is parsed
-    return from_file(folder / "product.toml", compiled if isinstance(compiled, dict) else None)
+    found = from_file(
+        pathtext.join(folder, "product.toml"), compiled if isinstance(compiled, dict) else None
+    )
+    _own[:] = [found]
+    return found
 
 
 def current() -> Product:
@@ -290,34 +331,74 @@ def installed() -> dict[str, str]:
     return {point.name: point.value for point in _entry_points()}
 
 
-def _file_of(module: str) -> Optional[Path]:
-    import importlib.util
+def _find_spec(name: str) -> Any:
+    """``importlib.util.find_spec(name)``, step by step, without importing importlib.util
+    (with contextlib, functools and types, a start pays some 5 ms for it)."""
+    import importlib
 
+    bootstrap = getattr(importlib, "_bootstrap", None)
+    if name.startswith(".") or not hasattr(bootstrap, "_find_spec"):
+        import importlib.util
+
+        return importlib.util.find_spec(name)
+    if name not in sys.modules:
+        parent_name = name.rpartition(".")[0]
+        parent_path = None
+        if parent_name:
+            parent = __import__(parent_name, fromlist=["__path__"])
+            try:
+                parent_path = parent.__path__
+            except AttributeError as e:
+                raise ModuleNotFoundError(
+                    f"__path__ attribute not found on {parent_name!r} while trying to find "
+                    f"{name!r}",
+                    name=name,
+                ) from e
+        return bootstrap._find_spec(name, parent_path)
+    module = sys.modules[name]
+    if module is None:
+        return None
     try:
-        spec = importlib.util.find_spec(module)
+        spec = module.__spec__
+    except AttributeError:
+        raise ValueError(f"{name}.__spec__ is not set") from None
+    if spec is None:
+        raise ValueError(f"{name}.__spec__ is None")
+    return spec
+
+
+def _file_of(module: str) -> Optional[str]:
+    try:
+        spec = _find_spec(module)
     except (ImportError, ValueError):
         return None
     if spec is None:
         return None
     if spec.submodule_search_locations:
-        folders = [Path(p) for p in spec.submodule_search_locations]
+        folders = [pathtext.text(p) for p in spec.submodule_search_locations]
     elif spec.origin:
-        folders = [Path(spec.origin).parent]
+        folders = [pathtext.parent(pathtext.text(spec.origin))]
     else:
         return None
     for folder in folders:
         for name in FILE_NAMES:
-            if (folder / name).is_file():
-                return folder / name
+            if os.path.isfile(pathtext.join(folder, name)):
+                return pathtext.join(folder, name)
     return None
 
 
-@lru_cache(maxsize=16)
+_loaded = Memo(16)  # the products load() found
+
+
 def load(name: str) -> Product:
     """The installed product called ``name`` (entry-point group ``doorstep.products``).
 
     An unknown name is one ProductError listing the installed products.
     """
+    return _loaded.get(name, _load)
+
+
+def _load(name: str) -> Product:
     if name == own().name:
         return own()  # no scan of every installed package for the usual case
     points = installed()
