@@ -822,7 +822,8 @@ remove_verified() {
 # descriptor 3, closed before the wizard starts; setup opens /dev/tty itself and stdin
 # is left as it is (with curl | sh it is the pipe). A signal meanwhile waits until that
 # process has ended, when the outcome says whether the install stands: a wizard that
-# is cut short never undoes a finished install.
+# is cut short never undoes a finished install. The command line (what setup needs) is
+# imported only after finish, while a helper of finish_then_setup compiles it.
 finish_and_ask() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
@@ -843,8 +844,10 @@ finish_and_ask() {
     trap 'fa_signal=HUP' HUP
     {
         fi_out=$("$venv/bin/python" -I -c 'import sys
-from doorstep.cli import main
 from doorstep.install import steps
+def main(argv):
+    from doorstep.cli import main
+    return main(argv)
 sys.exit(steps.finish_then_setup(sys.argv[1:], main, 3))' "$@" 3>&1 1>&4 4>&-)
     } 4>&1
     fi_rc=$?
