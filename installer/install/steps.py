@@ -433,6 +433,8 @@ SETUP_MODULES = (
     "foundation/flags",
     "install/stages",
 )
+# And beside the package, in the same site-packages: what writes the consent record.
+SETUP_DEPENDENCIES = ("tomli_w/__init__", "tomli_w/_writer")
 
 # The helper only compiles (each file as an import would, pyc written beside it); it
 # runs no module. Any failure leaves the import to compile that file itself.
@@ -450,6 +452,8 @@ def _start_compiling(report_fd: int) -> Optional[int]:
     """The helper's process id, or None when it could not start (nothing is lost then)."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     files = [os.path.join(package, *name.split("/")) + ".py" for name in SETUP_MODULES]
+    site = os.path.dirname(package)
+    files += [os.path.join(site, *name.split("/")) + ".py" for name in SETUP_DEPENDENCIES]
     argv = [sys.executable, "-I", "-S", "-c", _COMPILE, *files]
     # No terminal, no output, and never install.sh's descriptor: the shell reads that
     # to its end, which must not wait for the helper.
@@ -543,6 +547,7 @@ def main(rest: list[str], product: Product) -> int:
 
 __all__ = [
     "FAILED_WAIT_SECONDS",
+    "SETUP_DEPENDENCIES",
     "SETUP_MODULES",
     "error_class",
     "failed",
