@@ -844,8 +844,8 @@ remove_verified() {
 # descriptor 3, closed before the wizard starts; setup opens /dev/tty itself and stdin
 # is left as it is (with curl | sh it is the pipe). A signal meanwhile waits until that
 # process has ended, when the outcome says whether the install stands: a wizard that
-# is cut short never undoes a finished install. The command line (what setup needs) is
-# imported only after finish, while a helper of finish_then_setup compiles it.
+# is cut short never undoes a finished install. The command line, which only setup
+# needs, is imported after finish.
 finish_and_ask() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \

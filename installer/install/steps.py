@@ -409,76 +409,6 @@ def failed(argv: Sequence[str], product: Product) -> int:
 _COMMANDS = {"finish": finish, "failed": failed}
 
 
-# What setup loads that finish has not: the package's own files, compiled by a helper
-# process while finish runs (uv and pip install without bytecode, and the first import
-# would otherwise compile them one after the other). __main__ is what `python -m` runs.
-SETUP_MODULES = (
-    "__main__",
-    "cli/__init__",
-    "cli/dispatch",
-    "cli/commands",
-    "onboarding/__init__",
-    "onboarding/setup",
-    "consent/decision",
-    "consent/policy",
-    "consent/standing",
-    "delivery/__init__",
-    "delivery/telemetry",
-    "delivery/choice",
-    "delivery/spool",
-    "events/__init__",
-    "events/schema",
-    "events/schema_toml",
-    "events/envelope",
-    "foundation/flags",
-    "install/stages",
-)
-# And beside the package, in the same site-packages: what writes the consent record.
-SETUP_DEPENDENCIES = ("tomli_w/__init__", "tomli_w/_writer")
-
-# The helper only compiles (each file as an import would, pyc written beside it); it
-# runs no module. Any failure leaves the import to compile that file itself.
-_COMPILE = """import sys
-from importlib.machinery import SourceFileLoader
-for path in sys.argv[1:]:
-    try:
-        SourceFileLoader("m", path).get_code("m")
-    except BaseException:
-        pass
-"""
-
-
-def _start_compiling(report_fd: int) -> Optional[int]:
-    """The helper's process id, or None when it could not start (nothing is lost then)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    files = [os.path.join(package, *name.split("/")) + ".py" for name in SETUP_MODULES]
-    site = os.path.dirname(package)
-    files += [os.path.join(site, *name.split("/")) + ".py" for name in SETUP_DEPENDENCIES]
-    argv = [sys.executable, "-I", "-S", "-c", _COMPILE, *files]
-    # No terminal, no output, and never install.sh's descriptor: the shell reads that
-    # to its end, which must not wait for the helper.
-    actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-    actions.append((os.POSIX_SPAWN_CLOSE, report_fd))
-    try:
-        return os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions)
-    except (OSError, AttributeError, ValueError):
-        return None
-
-
-def _wait_for(pid: Optional[int]) -> None:
-    # Before install.sh goes on (and may remove the environment on a failure).
-    if pid is None:
-        return
-    while True:
-        try:
-            os.waitpid(pid, 0)
-            return
-        except InterruptedError:
-            continue
-        except OSError:
-            return
-
-
 def _run_finish(argv: list[str], run: Callable[[list[str]], int]) -> int:
     """``--product NAME _install finish ...`` as the command line runs it, without building
     the parser of every command (the ``_install`` words parse themselves)."""
@@ -506,17 +436,14 @@ def finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], repo
     so install.sh has the outcome of the link and path stages even if the wizard is
     then killed, and a failed setup never undoes a finished install. The link and path
     timings join setup's ``--install-trace``. The exit code is finish's when it fails,
-    otherwise setup's. Meanwhile a helper process compiles ``SETUP_MODULES``; it has
-    ended when this returns.
+    otherwise setup's.
     """
-    compiling = _start_compiling(report_fd)
-    try:
-        return _finish_then_setup(argv, run, report_fd)
-    finally:
-        _wait_for(compiling)
+    from importlib.util import find_spec
 
-
-def _finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], report_fd: int) -> int:
+    # The entry module compiled, as the two runs of -m doorstep this replaces left it.
+    entry = find_spec("doorstep.__main__")
+    if entry is not None and entry.loader is not None:
+        entry.loader.get_code(entry.name)  # type: ignore[attr-defined]
     count = int(argv[0])
     finish_argv, setup_argv = list(argv[1 : count + 1]), list(argv[count + 1 :])
     report = io.StringIO()
@@ -547,8 +474,6 @@ def main(rest: list[str], product: Product) -> int:
 
 __all__ = [
     "FAILED_WAIT_SECONDS",
-    "SETUP_DEPENDENCIES",
-    "SETUP_MODULES",
     "error_class",
     "failed",
     "finish",
