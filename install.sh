@@ -88,9 +88,19 @@ truthy() {
     esac
 }
 
-# The value of <PREFIX>_$1; the prefix is product data, checked to be A-Z, 0-9 and _.
+# The value of <PREFIX>_$1, in ev_value (no subshell); the prefix is product data,
+# checked to be A-Z, 0-9 and _.
 env_value() {
-    eval "printf '%s' \"\${${PRODUCT_ENV_PREFIX}_$1:-}\""
+    ev_value=""
+    eval "ev_value=\${${PRODUCT_ENV_PREFIX}_$1:-}"
+    # Trailing newlines go, as they did when this was read through $(...).
+    while :; do
+        case "$ev_value" in
+            *"
+") ev_value=${ev_value%?} ;;
+            *) break ;;
+        esac
+    done
 }
 
 init_state() {
@@ -289,7 +299,10 @@ locate() {
     venv="$data_dir/venv"
     aside="$data_dir/venv.previous"
     bin_dir=$opt_bin_dir
-    [ -n "$bin_dir" ] || bin_dir=$(env_value BIN_DIR)
+    if [ -z "$bin_dir" ]; then
+        env_value BIN_DIR
+        bin_dir=$ev_value
+    fi
     [ -n "$bin_dir" ] || bin_dir="$HOME/.local/bin"
     case "$bin_dir" in
         \~) bin_dir=$HOME ;;
@@ -336,14 +349,14 @@ no_control() {
 # a backquote or a quote there would run as code on every call of the command.
 launcher_safe() {
     ls_python="$venv/bin/python3.NN"
-    if check_cmd wc; then
-        ls_length=$(printf '%s' "$ls_python" | wc -c)
-        ls_length=$((ls_length + 0))
-    else
-        ls_length=${#ls_python}
-    fi
+    ls_length=${#ls_python}
     ls_limit=124
     [ "$os_name" = Darwin ] && ls_limit=509
+    # A character is at most 4 bytes: a short name needs no count of its bytes.
+    if [ $((ls_length * 4)) -gt "$ls_limit" ] && check_cmd wc; then
+        ls_length=$(printf '%s' "$ls_python" | wc -c)
+        ls_length=$((ls_length + 0))
+    fi
     case "$venv" in
         *" "*) case "$venv" in *[\$\`\\\"]*) ls_bad=1 ;; *) ls_bad=0 ;; esac ;;
         *) ls_bad=0 ;;
@@ -357,7 +370,8 @@ launcher_safe() {
 choose_source() {
     source=$opt_from
     if [ -z "$source" ]; then
-        source=$(env_value INSTALL_SOURCE)
+        env_value INSTALL_SOURCE
+        source=$ev_value
         [ -z "$source" ] || source_from_env=1
     fi
     if [ -n "$source" ] && [ -n "$opt_version" ]; then
@@ -439,7 +453,8 @@ decide_interaction() {
     truthy "${NONINTERACTIVE:-}" && noninteractive=1
     # Only opening /dev/tty tells whether there is a terminal (-r says yes without one).
     (exec </dev/tty) 2>/dev/null || noninteractive=1
-    truthy "$(env_value NO_MODIFY_PATH)" && no_modify_path=1
+    env_value NO_MODIFY_PATH
+    truthy "$ev_value" && no_modify_path=1
     return 0
 }
 
@@ -734,13 +749,18 @@ hint_for() {
     esac
 }
 
+# The version of the package installed in the environment $1, in iv_version (empty: none).
 installed_version() {
-    iv_norm=$(printf '%s' "$PRODUCT_PACKAGE" | tr 'A-Z.-' 'a-z__')
+    iv_version=""
+    case "$PRODUCT_PACKAGE" in
+        *[A-Z.-]*) iv_norm=$(printf '%s' "$PRODUCT_PACKAGE" | tr 'A-Z.-' 'a-z__') ;;
+        *) iv_norm=$PRODUCT_PACKAGE ;; # already as the dist-info folder spells it
+    esac
     for iv_dir in "$1"/lib/python*/site-packages/"$iv_norm"-*.dist-info; do
         [ -d "$iv_dir" ] || continue
         iv_dir=${iv_dir##*/}
         iv_dir=${iv_dir#"$iv_norm"-}
-        printf '%s' "${iv_dir%.dist-info}"
+        iv_version=${iv_dir%.dist-info}
         return 0
     done
 }
@@ -752,7 +772,8 @@ make_environment() {
     fi
     if [ -e "$venv" ] || [ -L "$venv" ]; then
         had_previous=1
-        previous_version=$(installed_version "$venv")
+        installed_version "$venv"
+        previous_version=$iv_version
     fi
     mkdir_tracked "$data_dir" || fail permission_denied "cannot create $data_dir" \
         "make ${data_dir%/*} writable (or point XDG_DATA_HOME at a folder you own), then run this installer again"
@@ -808,7 +829,8 @@ install_package() {
     [ -x "$venv/bin/$PRODUCT_COMMAND" ] || fail package_failed \
         "$source_label installed no '$PRODUCT_COMMAND' command" \
         "point --from at $PRODUCT_DISPLAY_NAME itself, then run this installer again"
-    new_version=$(installed_version "$venv")
+    installed_version "$venv"
+    new_version=$iv_version
     package_done=1
 }
 
@@ -822,7 +844,8 @@ remove_verified() {
 # descriptor 3, closed before the wizard starts; setup opens /dev/tty itself and stdin
 # is left as it is (with curl | sh it is the pipe). A signal meanwhile waits until that
 # process has ended, when the outcome says whether the install stands: a wizard that
-# is cut short never undoes a finished install.
+# is cut short never undoes a finished install. The command line, which only setup
+# needs, is imported after finish.
 finish_and_ask() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
@@ -843,8 +866,10 @@ finish_and_ask() {
     trap 'fa_signal=HUP' HUP
     {
         fi_out=$("$venv/bin/python" -I -c 'import sys
-from doorstep.cli import main
 from doorstep.install import steps
+def main(argv):
+    from doorstep.cli import main
+    return main(argv)
 sys.exit(steps.finish_then_setup(sys.argv[1:], main, 3))' "$@" 3>&1 1>&4 4>&-)
     } 4>&1
     fi_rc=$?

@@ -12,7 +12,6 @@ because a sender sends only events carrying the install id on record.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 
 from doorstep.consent import policy as machine_policy
@@ -46,6 +45,8 @@ def save(where: Paths, enabled: bool, source: str) -> ConsentRecord:
     if enabled and current is not None and current.enabled:
         if current.agreed is not None and set(kinds) <= set(current.agreed):
             return current
+        import dataclasses  # only here: the module costs every start that saves a choice ~5 ms
+
         extended = dataclasses.replace(current, agreed=kinds)
         consent_record.write(where.record, extended)
         return extended
@@ -74,6 +75,8 @@ def reset_id(where: Paths) -> ConsentRecord | None:
     if current is None or not current.enabled:
         return None
     fresh = consent_record.make(True, current.consent_source)
+    import dataclasses
+
     record = dataclasses.replace(
         current, install_id=fresh.install_id, salt=fresh.salt, decided_on=current.decided_on
     )

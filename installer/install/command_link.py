@@ -9,23 +9,31 @@ reported, because overwriting it would break that tool.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from doorstep.foundation.errors import DoorstepError
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class LinkConflict(DoorstepError):
     """Something that is not ours already sits where the link goes."""
 
 
-@dataclass(frozen=True)
-class Previous:
+class Previous(Frozen):
     """What was at the link's place before, so a failed install can put it back."""
+
+    _fields = ("path", "target")
+    __slots__ = _fields
 
     path: Path
     target: Optional[str]  # the old link's target; None: nothing was there
+
+    def __init__(self, path: Path, target: Optional[str]) -> None:
+        self._set(path=path, target=target)
 
 
 def _inside(target: str, link: Path, folder: Path) -> bool:

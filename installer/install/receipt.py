@@ -9,12 +9,15 @@ per line, and the ``[[path_blocks]]`` tables last.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
 
 from doorstep.foundation import tomlread
 from doorstep.foundation.atomic import write_atomic
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 SCHEMA_VERSION = 1
 MAX_BYTES = 256 * 1024  # a receipt is a few KiB; anything larger is not one
@@ -30,18 +33,42 @@ def redacted(source: str) -> str:
     return _USERINFO.sub("://***@", source)
 
 
-@dataclass(frozen=True)
-class PathBlock:
+class PathBlock(Frozen):
     """A marked block in a shell start-up file, and how to take it out again exactly."""
+
+    _fields = ("file", "created", "newlines", "lines")
+    __slots__ = _fields
 
     file: Path
     created: bool  # the install created the file: it is deleted once the block is gone
     newlines: int  # newlines added just before the block to set it apart (0, 1 or 2)
     lines: tuple[str, ...]
 
+    def __init__(self, file: Path, created: bool, newlines: int, lines: tuple[str, ...]) -> None:
+        self._set(file=file, created=created, newlines=newlines, lines=lines)
 
-@dataclass(frozen=True)
-class Receipt:
+
+class Receipt(Frozen):
+    _fields = (
+        "name",
+        "version",
+        "tool",
+        "python",
+        "source",
+        "installed_on",
+        "updated_on",
+        "venv",
+        "link",
+        "data_dir",
+        "config_dir",
+        "state_dir",
+        "cache_dir",
+        "created_dirs",
+        "path_blocks",
+        "method",
+    )
+    __slots__ = _fields
+
     name: str
     version: str
     tool: str  # what built the environment: uv or pip
@@ -55,9 +82,47 @@ class Receipt:
     config_dir: Path
     state_dir: Path
     cache_dir: Optional[Path]  # None: the person's own pip or uv cache was used
-    created_dirs: tuple[Path, ...] = ()  # folders that did not exist before; deepest first
-    path_blocks: tuple[PathBlock, ...] = field(default_factory=tuple)
-    method: str = "script"
+    created_dirs: tuple[Path, ...]  # folders that did not exist before; deepest first
+    path_blocks: tuple[PathBlock, ...]
+    method: str
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        tool: str,
+        python: str,
+        source: str,
+        installed_on: str,
+        updated_on: str,
+        venv: Path,
+        link: Path,
+        data_dir: Path,
+        config_dir: Path,
+        state_dir: Path,
+        cache_dir: Optional[Path],
+        created_dirs: tuple[Path, ...] = (),
+        path_blocks: tuple[PathBlock, ...] = (),
+        method: str = "script",
+    ) -> None:
+        self._set(
+            name=name,
+            version=version,
+            tool=tool,
+            python=python,
+            source=source,
+            installed_on=installed_on,
+            updated_on=updated_on,
+            venv=venv,
+            link=link,
+            data_dir=data_dir,
+            config_dir=config_dir,
+            state_dir=state_dir,
+            cache_dir=cache_dir,
+            created_dirs=created_dirs,
+            path_blocks=path_blocks,
+            method=method,
+        )
 
     def to_toml(self) -> str:
         lines = [
@@ -115,13 +180,20 @@ def _array(key: str, values: list[str]) -> list[str]:
     return [f"{key} = [", *(f"    {_string(v)}," for v in values), "]"]
 
 
-@dataclass(frozen=True)
-class ReceiptRead:
+class ReceiptRead(Frozen):
     """What reading the receipt found: a receipt, nothing, or a problem (one line)."""
 
+    _fields = ("path", "receipt", "problem")
+    __slots__ = _fields
+
     path: Path
-    receipt: Optional[Receipt] = None
-    problem: Optional[str] = None
+    receipt: Optional[Receipt]
+    problem: Optional[str]
+
+    def __init__(
+        self, path: Path, receipt: Optional[Receipt] = None, problem: Optional[str] = None
+    ) -> None:
+        self._set(path=path, receipt=receipt, problem=problem)
 
 
 def read(path: Path) -> ReceiptRead:

@@ -16,15 +16,18 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from doorstep.foundation.atomic import write_atomic
+from doorstep.foundation.frozen import Frozen
 from doorstep.foundation.product import Product
 from doorstep.foundation.tomlread import read_regular
 from doorstep.install.receipt import PathBlock
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Optional
 
 POSIX, FISH = "posix", "fish"
 _NEW_FILE_MODE = 0o644
@@ -69,12 +72,17 @@ def file_names(name: str) -> tuple[str, ...]:
     return (".profile", ".bash_profile", ".bash_login", ".bashrc", ".zshenv", f"{name}.fish")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Frozen):
     """A start-up file and the language its block is written in."""
+
+    _fields = ("file", "syntax")
+    __slots__ = _fields
 
     file: Path
     syntax: str
+
+    def __init__(self, file: Path, syntax: str) -> None:
+        self._set(file=file, syntax=syntax)
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -249,14 +257,25 @@ def _write(path: Path, data: bytes, like: Optional[os.stat_result]) -> None:
         write_atomic(path, data, mode=like.st_mode & 0o7777, owner=(like.st_uid, like.st_gid))
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Frozen):
     """What ``add`` did to one file, enough to undo it exactly."""
+
+    _fields = ("block", "real", "original", "stat")
+    __slots__ = _fields
 
     block: PathBlock
     real: Path  # the file written (the start-up file, or where its symlink points)
     original: Optional[bytes]  # None: the file did not exist
     stat: Optional[os.stat_result]
+
+    def __init__(
+        self,
+        block: PathBlock,
+        real: Path,
+        original: Optional[bytes],
+        stat: Optional[os.stat_result],
+    ) -> None:
+        self._set(block=block, real=real, original=original, stat=stat)
 
 
 def add(

@@ -12,10 +12,13 @@ The events it becomes wait in the recorder's memory like every other event.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Optional
 
 from doorstep.delivery.telemetry import Recorder
+from doorstep.foundation.frozen import Frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Optional
 
 STAGES = ("preflight", "environment", "package", "link", "path", "wizard")
 KINDS = ("fresh", "upgrade", "reinstall")
@@ -23,12 +26,23 @@ METHODS = ("script", "pip")
 MAX_TRACE = 512  # an argument this long is not from install.sh
 
 
-@dataclass(frozen=True)
-class InstallTrace:
-    kind: str = "fresh"
-    method: str = "script"
-    started: Optional[float] = None  # epoch seconds when install.sh began
-    stages: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+class InstallTrace(Frozen):
+    _fields = ("kind", "method", "started", "stages")
+    __slots__ = _fields
+
+    kind: str
+    method: str
+    started: Optional[float]  # epoch seconds when install.sh began
+    stages: tuple[tuple[str, float], ...]
+
+    def __init__(
+        self,
+        kind: str = "fresh",
+        method: str = "script",
+        started: Optional[float] = None,
+        stages: tuple[tuple[str, float], ...] = (),
+    ) -> None:
+        self._set(kind=kind, method=method, started=started, stages=stages)
 
 
 def _seconds(text: str) -> Optional[float]:

@@ -29,11 +29,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib.util import find_spec
 from pathlib import Path
-from typing import Callable, Optional
 
 from doorstep import _version
 from doorstep.consent import record as consent_record
@@ -43,6 +39,11 @@ from doorstep.foundation.atomic import write_atomic
 from doorstep.foundation.product import Product
 from doorstep.install import command_link, own_folders, receipt, shell_path
 from doorstep.install.receipt import PathBlock, Receipt
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import Optional
 
 FAILED_WAIT_SECONDS = 2.0
 _UNDONE_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -83,11 +84,11 @@ def _deepest_first(folders: Sequence[Path]) -> tuple[Path, ...]:
     return tuple(sorted(unique, key=lambda p: (-len(p.parts), str(p))))
 
 
-@dataclass
 class _Journal:
     """Undo steps for what ``finish`` changed, run in reverse on failure."""
 
-    steps: list[Callable[[], None]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], None]] = []
 
     def undo(self) -> None:
         for step in reversed(self.steps):
@@ -408,6 +409,24 @@ def failed(argv: Sequence[str], product: Product) -> int:
 _COMMANDS = {"finish": finish, "failed": failed}
 
 
+def _run_finish(argv: list[str], run: Callable[[list[str]], int]) -> int:
+    """``--product NAME _install finish ...`` as the command line runs it, without building
+    the parser of every command (the ``_install`` words parse themselves)."""
+    if len(argv) < 3 or argv[0] != "--product" or argv[2] != "_install":
+        return run(argv)
+    from doorstep.foundation import product as product_module
+    from doorstep.foundation.args import EXIT_FAILURE, guarded
+    from doorstep.foundation.errors import DoorstepError
+
+    try:
+        product = product_module.load(argv[1])
+    except DoorstepError as exc:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0]) or 'doorstep'}: {exc}\n")
+        return EXIT_FAILURE
+    product_module.activate(product)
+    return guarded(product.name, lambda: main(argv[3:], product))
+
+
 def finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], report_fd: int) -> int:
     """``finish``, then ``setup``, in one process: install.sh's last two stages.
 
@@ -419,6 +438,8 @@ def finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], repo
     timings join setup's ``--install-trace``. The exit code is finish's when it fails,
     otherwise setup's.
     """
+    from importlib.util import find_spec
+
     # The entry module compiled, as the two runs of -m doorstep this replaces left it.
     entry = find_spec("doorstep.__main__")
     if entry is not None and entry.loader is not None:
@@ -428,7 +449,7 @@ def finish_then_setup(argv: Sequence[str], run: Callable[[list[str]], int], repo
     report = io.StringIO()
     try:
         with contextlib.redirect_stdout(report):
-            code = run(finish_argv)
+            code = _run_finish(finish_argv, run)
     finally:
         try:
             os.write(report_fd, report.getvalue().encode())

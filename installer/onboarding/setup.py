@@ -27,8 +27,6 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
-from typing import Optional
 
 from doorstep.consent import decision as consent
 from doorstep.delivery import telemetry
@@ -38,9 +36,14 @@ from doorstep.foundation import flags
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
 from doorstep.install import stages
-from doorstep.install.stages import InstallTrace
-from doorstep.onboarding import wizard as onboarding
-from doorstep.onboarding.wizard import Answer, Wizard
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Optional
+
+    from doorstep.install.stages import InstallTrace
+    from doorstep.onboarding.wizard import Answer, Wizard
 
 EXIT_OK = 0
 
@@ -90,6 +93,9 @@ def _recorder(product: Product) -> Recorder:
 
 def _skipped_onboarding(recorder: Recorder, trace: Optional[InstallTrace], seconds: float) -> None:
     # No wizard was shown: every step was skipped, and flags or the policy answered.
+    from doorstep.onboarding import wizard as onboarding
+    from doorstep.onboarding.wizard import Answer
+
     for step in onboarding.STEPS:
         recorder.record("onboarding_step_skipped", step=step)
     answer = Answer(True, True, onboarding.NONE, 0.0, False)
@@ -164,6 +170,10 @@ def run(
 
     if trace is not None:
         stages.record_stages(recorder, trace)
+    # The wizard's module only once it is shown: deciding without it stays light.
+    from doorstep.onboarding import wizard as onboarding
+    from doorstep.onboarding.wizard import Wizard
+
     ui = onboarding.INLINE if getattr(args, "inline", False) else onboarding.TUI
     # The toggle starts checked unless the product says otherwise (or its policy is off).
     precheck = product.precheck and product.policy != "off"
@@ -193,6 +203,8 @@ def _save(recorder: Recorder, enabled: bool, source: str) -> None:
 
 def _apply(recorder: Recorder, wizard: Wizard, answer: Answer) -> int:
     """The one place a wizard's answer (full-screen or inline) becomes consent."""
+    from doorstep.onboarding import wizard as onboarding
+
     product = recorder.product
     name = product.name
     if not answer.confirmed:
@@ -219,6 +231,8 @@ def _ask_about_new_kinds(
     from doorstep.consent import record as consent_record
     from doorstep.delivery import agreement, choice
     from doorstep.events import schema
+    from doorstep.onboarding import wizard as onboarding
+    from doorstep.onboarding.wizard import Wizard
 
     where = recorder.paths()
     saved = consent_record.read(where.record).record
