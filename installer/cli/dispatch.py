@@ -9,13 +9,12 @@ for an installed product (what an adopting tool's install.sh runs).
 
 from __future__ import annotations
 
-import os
 import sys
 
 from doorstep import _version
 from doorstep.cli.commands import add_commands, run_command
 from doorstep.foundation import product as product_module
-from doorstep.foundation.args import EXIT_FAILURE, EXIT_USAGE, guarded
+from doorstep.foundation.args import EXIT_FAILURE, EXIT_USAGE, guarded, program
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
 
@@ -89,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None
         product = product or product_module.current()
     except DoorstepError as exc:
         # The product file itself is broken, so its name is unknown: use the program's.
-        sys.stderr.write(f"{os.path.basename(sys.argv[0]) or __package__}: {exc}\n")
+        sys.stderr.write(f"{program()}: {exc}\n")
         return EXIT_FAILURE
     product_module.activate(product)
     if arguments in (["telemetry", "status"], ["telemetry", "status", "--json"]):

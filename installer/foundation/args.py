@@ -96,6 +96,11 @@ def _ensure_stdio() -> None:
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
 
 
+def program() -> str:
+    """The name a message starts with while no product is known (its file is broken)."""
+    return os.path.basename(sys.argv[0]) or "python"
+
+
 def guarded(prog: str, action: Callable[[], int]) -> int:
     """Run ``action`` and return its exit code; what a person can cause becomes one line.
 
@@ -129,4 +134,5 @@ __all__ = [  # noqa: F822 - Parser comes from __getattr__
     "Parser",
     "UsageError",
     "guarded",
+    "program",
 ]

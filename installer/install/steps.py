@@ -415,13 +415,13 @@ def _run_finish(argv: list[str], run: Callable[[list[str]], int]) -> int:
     if len(argv) < 3 or argv[0] != "--product" or argv[2] != "_install":
         return run(argv)
     from doorstep.foundation import product as product_module
-    from doorstep.foundation.args import EXIT_FAILURE, guarded
+    from doorstep.foundation.args import EXIT_FAILURE, guarded, program
     from doorstep.foundation.errors import DoorstepError
 
     try:
         product = product_module.load(argv[1])
     except DoorstepError as exc:
-        sys.stderr.write(f"{os.path.basename(sys.argv[0]) or 'doorstep'}: {exc}\n")
+        sys.stderr.write(f"{program()}: {exc}\n")
         return EXIT_FAILURE
     product_module.activate(product)
     return guarded(product.name, lambda: main(argv[3:], product))
