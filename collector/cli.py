@@ -244,7 +244,8 @@ def _serve(args: argparse.Namespace, product: Product, prefix: str) -> int:
             # The extra is doorstep's own, whichever product's events are served.
             f"serving needs uvicorn: pip install '{product_module.own().package}[collector]'"
         ) from None
-    from doorstep.collector import dashboard, server
+    from doorstep.collector import server
+    from doorstep.collector.dashboard import app as dashboard
 
     settings = server.Settings(
         db=_db(args, product),
@@ -286,7 +287,7 @@ def _report(args: argparse.Namespace, product: Product, prefix: str) -> int:
     finally:
         store.close()
     if args.public:
-        from doorstep.collector.public import public
+        from doorstep.collector.dashboard.public import public
 
         data = public(data)
     if args.json:
@@ -301,7 +302,7 @@ def _report(args: argparse.Namespace, product: Product, prefix: str) -> int:
 
 
 def _write_html(path: Path, data: dict, product: Product, command: str) -> int:
-    from doorstep.collector import page
+    from doorstep.collector.dashboard import page
     from doorstep.foundation import atomic
 
     title = f"{product.display_name} collector report"

@@ -111,20 +111,19 @@ STEP_VIEWED = "onboarding_step_viewed"
 STEP_SKIPPED = "onboarding_step_skipped"
 ONBOARDING_COMPLETED = "onboarding_completed"
 UNINSTALL = "uninstall_started"
-BUILT_IN = frozenset(
-    (
-        STARTED,
-        STAGE_DONE,
-        COMPLETED,
-        FAILED,
-        ONBOARDING_STARTED,
-        STEP_VIEWED,
-        STEP_SKIPPED,
-        ONBOARDING_COMPLETED,
-        UNINSTALL,
-        USAGE,
-    )
+# The events a report is about; with the usage rollups, every built-in event.
+REPORTED = (
+    STARTED,
+    STAGE_DONE,
+    COMPLETED,
+    FAILED,
+    ONBOARDING_STARTED,
+    STEP_VIEWED,
+    STEP_SKIPPED,
+    ONBOARDING_COMPLETED,
+    UNINSTALL,
 )
+BUILT_IN = frozenset((*REPORTED, USAGE))
 # The properties of doorstep's events that a report counts installs by; every property
 # of a product's own events is counted too.
 COUNTED = frozenset(
@@ -494,6 +493,7 @@ __all__ = [
     "FAILURE",
     "MIX",
     "PROP",
+    "REPORTED",
     "RUNS",
     "TABLES",
     "TRIGGERS",

@@ -32,7 +32,7 @@ from doorstep.collector import budget as budget_module
 from doorstep.collector import forward
 from doorstep.collector.app import App, build
 from doorstep.collector.budget import Budget
-from doorstep.collector.dashboard import LOOPBACK
+from doorstep.collector.dashboard.app import LOOPBACK
 from doorstep.collector.forward import Forwarder
 from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import Store
@@ -365,7 +365,7 @@ class Board:
     """
 
     def __init__(self, settings: Settings) -> None:
-        from doorstep.collector import dashboard
+        from doorstep.collector.dashboard import app as dashboard
 
         assert settings.dashboard_port is not None
         self.settings = settings

@@ -10,12 +10,13 @@ batch that arrives twice (a lost answer, a re-sent spool) is stored once. The ro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -156,10 +157,8 @@ class Store:
     def _prepare(self) -> None:
         if self._check_format(readonly=False):
             return
-        db = self._db
         # IF NOT EXISTS: two collectors opening one new file at once both succeed.
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != FORMAT:  # another collector may have prepared it meanwhile
                 for script in (_TABLES, rollup.TABLES):
@@ -175,24 +174,15 @@ class Store:
                     )
                     self._rollup.rebuild()
                 db.execute(f"PRAGMA user_version={FORMAT}")
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            self._rollup.forget_numbers()
-            raise
 
     def insert(self, bodies: Sequence[dict[str, Any]]) -> int:
         """Store cleaned bodies (from ``wire.parse``) in one transaction; new events stored."""
-        db = self._db
         encode = self._encode
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction() as db:
                 rows = []
                 runs: list[rollup.Run] = []
                 stored_seqs: dict[int, set[int]] = {}  # per run: seqs stored or taken here
-                self._rollup.begin()
                 for body in bodies:
                     if not body["events"]:
                         continue
@@ -220,12 +210,6 @@ class Store:
                         [value for row in chunk for value in row],
                     )
                     stored += max(cursor.rowcount, 0)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                self._rollup.forget_numbers()
-                raise
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the database {self.path}: {_why(exc)}") from None
         return stored
@@ -309,24 +293,31 @@ class Store:
     ) -> list[int]:
         # One transaction, then the WAL copied into the main file and emptied, so the
         # deleted rows (overwritten: secure_delete) leave no copy anywhere.
-        db = self._db
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                self._rollup.begin()
+            with self._transaction() as db:
                 first()
                 counts = [db.execute(sql, params).rowcount for sql, params in statements]
                 then()
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                self._rollup.forget_numbers()
-                raise
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot {what} the database {self.path}: {_why(exc)}") from None
         return counts
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, rolled back on any failure, with the rollups' numbers
+        forgotten then (a rolled-back transaction may have un-made them)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self._rollup.begin()
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            self._rollup.forget_numbers()
+            raise
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read query (the report's); errors become one-line StoreErrors."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from doorstep.collector import page as page_module
+from doorstep.collector.dashboard import page as page_module
 from tests.collector.conftest import count, free_port, start_process, wait_until
 from tests.collector.test_dashboard import assert_same_numbers, fill, report_json
 from tests.support import browser

@@ -15,7 +15,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doorstep.collector import public as public_module
+from doorstep.collector.dashboard import public as public_module
 from tests.collector.conftest import make_body, new_id, post
 from tests.collector.test_dashboard import assert_same_numbers, fill, report_json, served  # noqa: F401
 from tests.support import page

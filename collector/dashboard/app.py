@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs
 
-from doorstep.collector import page, report
+from doorstep.collector import report
+from doorstep.collector.dashboard import page
 from doorstep.collector.store import Store, StoreError
 from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product

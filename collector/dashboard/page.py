@@ -16,8 +16,8 @@ from html import escape
 from typing import Any, Optional
 from urllib.parse import urlencode
 
-from doorstep.collector import charts
-from doorstep.collector.public import HIDDEN, hidden
+from doorstep.collector.dashboard import charts
+from doorstep.collector.dashboard.public import HIDDEN, hidden
 
 WINDOWS = (7, 30, 90)  # the windows the page links to
 _TOP = 12  # bars in a chart of open-ended rows (failures); its table lists them all
