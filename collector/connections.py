@@ -83,7 +83,26 @@ class Guard:
         self._waiting.pop(connection, None)
 
 
-class GuardedH11Protocol(H11Protocol):
+class _Closing:
+    """What both guarded protocols do to end a connection and drop its deadline."""
+
+    guard: Guard
+    transport: Any
+    _deadline: Any
+
+    def _close(self) -> None:
+        self._cancel()
+        self.guard._gone(self)  # type: ignore[arg-type]
+        # A connection that never sent a whole request gets no answer, only the close.
+        self.transport.close()
+
+    def _cancel(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+
+class GuardedH11Protocol(_Closing, H11Protocol):
     """uvicorn's h11 protocol with the deadline and the room rule of ``guard``."""
 
     def __init__(self, *args: Any, guard: Guard, **kwargs: Any) -> None:
@@ -132,23 +151,12 @@ class GuardedH11Protocol(H11Protocol):
             self.guard.timed_out += 1
             self._close()
 
-    def _close(self) -> None:
-        self._cancel()
-        self.guard._gone(self)
-        # A connection that never sent a whole request gets no answer, only the close.
-        self.transport.close()
-
-    def _cancel(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
 
 # Where a GuardedHttpToolsProtocol is in the request it is receiving.
 _IDLE, _HEAD, _BODY = 0, 1, 2  # nothing (or the last one whole), half a head, the head in
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-type]
+class GuardedHttpToolsProtocol(_Closing, HttpToolsProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's httptools protocol with the deadline, the room rule and the head cap of ``guard``.
 
     The same rules as ``GuardedH11Protocol``, read from the parser's callbacks instead
@@ -251,17 +259,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-ty
         if self._parsing == _BODY or not self._answering():
             self.guard.timed_out += 1
             self._close()
-
-    def _close(self) -> None:
-        self._cancel()
-        self.guard._gone(self)
-        # A connection that never sent a whole request gets no answer, only the close.
-        self.transport.close()
-
-    def _cancel(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
 
 
 _Guarded = Union[GuardedH11Protocol, GuardedHttpToolsProtocol]

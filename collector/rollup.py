@@ -294,7 +294,6 @@ class Rollup:
     def forget(self, install_id: str) -> None:
         """Take every event of ``install_id`` out of the rollups (before they are deleted)."""
         db = self._db
-        self._members.pop(install_id, None)
         tallies: Counter[tuple[str, str, str, int]] = Counter()
         rows = db.execute(
             "SELECT e.day, e.name, e.props, s.envelope, count(*) FROM events e "

@@ -16,6 +16,7 @@ import stat
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Union
 
@@ -76,15 +77,7 @@ def exists(value: str) -> bool:
 
 def is_file(value: str) -> bool:
     """``Path(value).is_file()``."""
-    try:
-        mode = os.stat(value).st_mode
-    except OSError as exc:
-        if exc.errno in _ABSENT:
-            return False
-        return path(value).is_file()
-    except ValueError:
-        return False
-    return stat.S_ISREG(mode)
+    return _is(value, stat.S_ISREG, "is_file")
 
 
 def mkdir(value: str, mode: int = 0o777) -> None:
@@ -114,15 +107,21 @@ def mkdir_one(value: str, mode: int) -> None:
 
 def is_dir(value: str) -> bool:
     """``Path(value).is_dir()``."""
+    return _is(value, stat.S_ISDIR, "is_dir")
+
+
+def _is(value: str, kind: Callable[[int], bool], ask: str) -> bool:
+    # pathlib's is_file/is_dir: absent or unreadable-by-name is False; any other error
+    # gets pathlib's own answer (or error).
     try:
         mode = os.stat(value).st_mode
     except OSError as exc:
         if exc.errno in _ABSENT:
             return False
-        return path(value).is_dir()
+        return bool(getattr(path(value), ask)())
     except ValueError:
         return False
-    return stat.S_ISDIR(mode)
+    return kind(mode)
 
 
 def path(value: str) -> Path:
