@@ -76,8 +76,19 @@ truthy() {
     esac
 }
 
+# The value of <PREFIX>_$1, in ev_value (no subshell); the prefix is product data,
+# checked to be A-Z, 0-9 and _.
 env_value() {
-    eval "printf '%s' \"\${${PRODUCT_ENV_PREFIX}_$1:-}\""
+    ev_value=""
+    eval "ev_value=\${${PRODUCT_ENV_PREFIX}_$1:-}"
+    # Trailing newlines go, as they did when this was read through $(...).
+    while :; do
+        case "$ev_value" in
+            *"
+") ev_value=${ev_value%?} ;;
+            *) break ;;
+        esac
+    done
 }
 
 parse_args() {
@@ -134,8 +145,8 @@ locate() {
     own_cache_dir=$cache_dir
     tidy "$lc_config/fish/conf.d" && fish_dir=$td_path
     tidy "${ZDOTDIR:-$HOME}" && zsh_dir=$td_path
-    bin_dir=$(env_value BIN_DIR)
-    [ -n "$bin_dir" ] || bin_dir="$HOME/.local/bin"
+    env_value BIN_DIR
+    bin_dir=${ev_value:-$HOME/.local/bin}
     tidy "$bin_dir" && bin_dir=$td_path
     link="$bin_dir/$PRODUCT_COMMAND"
     receipt="$config_dir/receipt.toml"

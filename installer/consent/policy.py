@@ -9,7 +9,6 @@ one-line warning: an administrator who wrote a file there meant something.
 from __future__ import annotations
 
 from doorstep.foundation import pathtext, tomlread
-from doorstep.foundation.frozen import Frozen
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 MAX_BYTES = 16 * 1024
 
 
-class PolicyRead(Frozen):
+class PolicyRead(pathtext.Located):
     """What the policy file says: nothing (absent or not off), off, or a problem."""
 
     _fields = ("path", "off", "problem")
@@ -32,15 +31,6 @@ class PolicyRead(Frozen):
         self, path: Union[str, Path], off: bool = False, problem: Optional[str] = None
     ) -> None:
         self._set(_path=pathtext.text(path), off=off, problem=problem)
-
-    @property
-    def path(self) -> Path:
-        return pathtext.path(self._path)
-
-    @property
-    def path_text(self) -> str:
-        """``str(path)``, without making the Path."""
-        return self._path
 
     @property
     def state(self) -> str:

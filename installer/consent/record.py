@@ -92,7 +92,7 @@ def digest(kinds: tuple[str, ...]) -> str:
     return hashlib.sha256("\n".join(sorted(kinds)).encode()).hexdigest()[:16]
 
 
-class RecordRead(Frozen):
+class RecordRead(pathtext.Located):
     """What reading the record found: a record, nothing, or a problem (one line)."""
 
     _fields = ("path", "record", "problem")
@@ -108,15 +108,6 @@ class RecordRead(Frozen):
         problem: Optional[str] = None,
     ) -> None:
         self._set(_path=pathtext.text(path), record=record, problem=problem)
-
-    @property
-    def path(self) -> Path:
-        return pathtext.path(self._path)
-
-    @property
-    def path_text(self) -> str:
-        """``str(path)``, without making the Path."""
-        return self._path
 
     @property
     def state(self) -> str:
@@ -263,10 +254,7 @@ def write(path: Path, record: ConsentRecord) -> None:
 
 def delete(path: Path) -> None:
     """Remove the record if it is there (uninstall, or a fresh start)."""
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)
 
 
 __all__ = [

@@ -14,6 +14,8 @@ import errno
 import os
 import stat
 
+from doorstep.foundation.frozen import Frozen
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -131,6 +133,22 @@ def path(value: str) -> Path:
     return Path(value)
 
 
+class Located(Frozen):
+    """A value read from one file, which it keeps as text in ``_path`` (in its slots)."""
+
+    __slots__ = ()
+    _path: str
+
+    @property
+    def path(self) -> Path:
+        return path(self._path)
+
+    @property
+    def path_text(self) -> str:
+        """``str(path)``, without making the Path."""
+        return self._path
+
+
 def _is_path(value: object) -> bool:
     # A pathlib path already spells itself; testing for one must not import pathlib.
     import sys
@@ -139,4 +157,4 @@ def _is_path(value: object) -> bool:
     return pathlib is not None and isinstance(value, pathlib.PurePath)
 
 
-__all__ = ["exists", "is_dir", "is_file", "join", "mkdir", "parent", "path", "text"]
+__all__ = ["Located", "exists", "is_dir", "is_file", "join", "mkdir", "parent", "path", "text"]

@@ -266,10 +266,7 @@ def write(path: Path, receipt: Receipt) -> None:
 
 
 def delete(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)
 
 
 __all__ = [

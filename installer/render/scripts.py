@@ -10,7 +10,8 @@ for the repository's own product file; a test fails when they are stale.
 
 A template holds ``@IDENTITY@`` (the body of ``product_defaults``, the only place the
 script's code learns the product) and ``@DISPLAY_NAME@`` / ``@COMMAND@`` in the comments
-a person reads first. Nothing else in a template names a product.
+a person reads first, and ``@COMMON@`` where the functions both scripts share
+(``common.sh.in``) go. Nothing else in a template names a product.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from doorstep.foundation.product import Product
 INSTALL, UNINSTALL, TELEMETRY = "install.sh", "uninstall.sh", "TELEMETRY.md"
 FILES = (INSTALL, UNINSTALL, TELEMETRY)
 _TEMPLATES = {INSTALL: "install.sh.in", UNINSTALL: "uninstall.sh.in"}
+_COMMON = "common.sh.in"
 _MODES = {INSTALL: 0o755, UNINSTALL: 0o755, TELEMETRY: 0o644}
 # What each script's product_defaults sets; uninstall.sh installs nothing, so no package.
 _IDENTITY_FIELDS = {
@@ -54,7 +56,12 @@ def _double_quoted(text: str) -> str:
 
 
 def _template(script: str) -> str:
-    path = Path(__file__).with_name(_TEMPLATES[script])
+    # Written once and spliced into both: each script still stands alone once rendered.
+    return _read(_TEMPLATES[script]).replace("@COMMON@\n", _read(_COMMON))
+
+
+def _read(name: str) -> str:
+    path = Path(__file__).with_name(name)
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -302,3 +302,24 @@ def test_nothing_installed_means_nothing_to_remove(home: Path, tmp_path: Path) -
     assert result.returncode == 0
     assert "Nothing to remove" in result.stdout
     assert not any(home.iterdir())
+
+
+@pytest.mark.parametrize("shell", ["dash", "busybox"])
+def test_without_a_receipt_the_link_is_found_where_doorstep_bin_dir_says(
+    kit: Kit, home: Path, shell: str
+) -> None:
+    # The variable as a script might leave it, with a trailing newline from $(...).
+    bin_dir = home / "tools"
+    env = offline_env(kit, home, DOORSTEP_BIN_DIR=f"{bin_dir}\n")
+    assert install(kit, env, "--no-telemetry").returncode == 0
+    link = bin_dir / "doorstep"
+    assert link.is_symlink()
+    subprocess.run(["rm", "-rf", str(venv(home))], check=True, timeout=60)
+    (home / ".config" / "doorstep" / "receipt.toml").unlink()
+
+    result = run_script(UNINSTALL_SH, ["--yes"], env, shell=shell)
+
+    assert result.returncode == 0, result.stderr
+    assert str(link) in result.stdout
+    assert not link.is_symlink()
+    assert not (home / ".local" / "bin" / "doorstep").exists()
