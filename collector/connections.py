@@ -83,12 +83,26 @@ class Guard:
         self._waiting.pop(connection, None)
 
 
-class _Closing:
-    """What both guarded protocols do to end a connection and drop its deadline."""
+class _Watched:
+    """What both guarded protocols share: being counted by the guard, and the end of a
+    connection with its deadline. A protocol class names it before uvicorn's."""
 
     guard: Guard
     transport: Any
     _deadline: Any
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.guard._opened(self)  # type: ignore[arg-type]
+        self._track()
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self._cancel()
+        self.guard._gone(self)  # type: ignore[arg-type]
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _track(self) -> None:
+        raise NotImplementedError
 
     def _close(self) -> None:
         self._cancel()
@@ -102,23 +116,13 @@ class _Closing:
             self._deadline = None
 
 
-class GuardedH11Protocol(_Closing, H11Protocol):
+class GuardedH11Protocol(_Watched, H11Protocol):
     """uvicorn's h11 protocol with the deadline and the room rule of ``guard``."""
 
     def __init__(self, *args: Any, guard: Guard, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.guard = guard
         self._deadline: Optional[asyncio.TimerHandle] = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.guard._opened(self)
-        self._track()
-
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        self._cancel()
-        self.guard._gone(self)
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -156,7 +160,7 @@ class GuardedH11Protocol(_Closing, H11Protocol):
 _IDLE, _HEAD, _BODY = 0, 1, 2  # nothing (or the last one whole), half a head, the head in
 
 
-class GuardedHttpToolsProtocol(_Closing, HttpToolsProtocol):  # type: ignore[misc,valid-type]
+class GuardedHttpToolsProtocol(_Watched, HttpToolsProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's httptools protocol with the deadline, the room rule and the head cap of ``guard``.
 
     The same rules as ``GuardedH11Protocol``, read from the parser's callbacks instead
@@ -173,16 +177,6 @@ class GuardedHttpToolsProtocol(_Closing, HttpToolsProtocol):  # type: ignore[mis
         # begins in the same read as the end of the request before it is counted from
         # the next read on, so it may pass the cap by at most that one read.
         self._head_bytes = 0
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.guard._opened(self)
-        self._track()
-
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        self._cancel()
-        self.guard._gone(self)
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._parsing != _BODY:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from doorstep.onboarding import wizard as onboarding
 from doorstep.onboarding.wizard import Wizard
+from doorstep.tui.scrolling import SCROLL_KEYS, Scrolling
 from doorstep.tui.toggle import ShareToggle
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def _button(label: str, action: str, variant: str = "default") -> Button:
     return button
 
 
-class StepScreen(Screen[None]):
+class StepScreen(Scrolling, Screen[None]):
     """What every step shares: a title line, a body, buttons and the keys."""
 
     step = ""
@@ -57,10 +58,7 @@ class StepScreen(Screen[None]):
         Binding("escape,left", "app.back", "Back", show=False),
         Binding("q", "app.cancel", "Quit", show=False),
         Binding("p", "app.payload", "Show data", show=False),
-        Binding("up", "scroll(-1)", show=False),
-        Binding("down", "scroll(1)", show=False),
-        Binding("pageup", "scroll(-10)", show=False),
-        Binding("pagedown", "scroll(10)", show=False),
+        *SCROLL_KEYS,
     ]
 
     @property
@@ -92,9 +90,6 @@ class StepScreen(Screen[None]):
     def buttons(self) -> ComposeResult:
         yield _button("← Back", "back")
         yield _button("Continue →", "next", "primary")
-
-    def action_scroll(self, lines: int) -> None:
-        self.query_one("#body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def show_share(self) -> None:
         """Redraw whatever shows the toggle's state (after the model changed)."""

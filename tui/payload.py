@@ -12,22 +12,22 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from doorstep.tui.scrolling import SCROLL_KEYS, Scrolling
+
 
 def pretty(body: dict[str, Any]) -> str:
     """The body as ``telemetry preview --pretty`` prints it."""
     return json.dumps(body, indent=2, sort_keys=True)
 
 
-class PayloadScreen(ModalScreen[None]):
+class PayloadScreen(Scrolling, ModalScreen[None]):
     """The body the next send would carry, with notes on whether it would go at all."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,left,enter,q,p", "close", "Close", show=False),
-        Binding("up", "scroll(-1)", show=False),
-        Binding("down", "scroll(1)", show=False),
-        Binding("pageup", "scroll(-10)", show=False),
-        Binding("pagedown", "scroll(10)", show=False),
+        *SCROLL_KEYS,
     ]
+    scrolled = "#payload-scroll"
 
     def __init__(
         self,
@@ -61,9 +61,6 @@ class PayloadScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
-
-    def action_scroll(self, lines: int) -> None:
-        self.query_one("#payload-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -25,6 +25,7 @@ from doorstep.foundation.errors import DoorstepError
 from doorstep.foundation.product import Product
 from doorstep.onboarding.wizard import shown_path, tilde
 from doorstep.tui.payload import PayloadScreen
+from doorstep.tui.scrolling import SCROLL_KEYS, Scrolling
 from doorstep.tui.toggle import ShareToggle
 
 KEYS = "Space toggle · r reset id · p data · l what was sent · f forget · q quit"
@@ -66,7 +67,7 @@ def now_line(report: status.Status) -> str:
     return line
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(Scrolling, Screen[None]):
     """The settings, redrawn from a fresh ``Status`` after every change."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,10 +77,7 @@ class SettingsScreen(Screen[None]):
         Binding("l", "sent", "What was sent", show=False),
         Binding("f", "forget", "Turn off and delete what was sent", show=False),
         Binding("q,escape", "app.cancel", "Quit", show=False),
-        Binding("up", "scroll(-1)", show=False),
-        Binding("down", "scroll(1)", show=False),
-        Binding("pageup", "scroll(-10)", show=False),
-        Binding("pagedown", "scroll(10)", show=False),
+        *SCROLL_KEYS,
     ]
 
     def __init__(self, product: Product, env: Optional[Mapping[str, str]] = None) -> None:
@@ -195,9 +193,6 @@ class SettingsScreen(Screen[None]):
 
     def action_quit(self) -> None:
         self.app.exit(0)
-
-    def action_scroll(self, lines: int) -> None:
-        self.query_one("#body", VerticalScroll).scroll_relative(y=lines, animate=False)
 
 
 __all__ = ["SettingsScreen", "choice_line", "chosen", "now_line"]

@@ -326,3 +326,18 @@ def test_the_welcome_says_the_install_is_done_only_when_install_sh_ran_it(
     assert "Doorstep is installed." in texts[0]
     assert "Doorstep is installed." not in texts[1]
     assert "Nothing has been sent so far." in texts[1]
+
+
+def test_the_keys_scroll_a_step_that_does_not_fit(recorder: Recorder) -> None:
+    seen: list[float] = []
+
+    async def look(pilot: Pilot) -> None:
+        assert isinstance(pilot.app.screen, PrivacyScreen)
+        seen.append(pilot.app.screen.query_one("#body").scroll_y)
+
+    code = run_setup(
+        recorder, "enter", "pagedown", look, "up", look, "pageup", look, "q", size=(60, 15)
+    )
+
+    assert code == 0
+    assert seen[0] > 1 and seen[1] == seen[0] - 1 and seen[2] == 0, seen

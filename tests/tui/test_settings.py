@@ -286,3 +286,26 @@ def test_the_toggle_says_when_the_machine_policy_keeps_it_off(
 
     assert "machine's policy" in " ".join(seen[0].split())
     assert saved() is None  # nothing was changed
+
+
+def test_the_keys_scroll_the_settings_and_the_payload_on_a_small_terminal() -> None:
+    write_record()
+    seen: list[tuple[str, float]] = []
+
+    def scrolled(where: str) -> Callable[[Pilot], Any]:
+        async def look(pilot: Pilot) -> None:
+            seen.append((where, pilot.app.screen.query_one(where).scroll_y))
+
+        return look
+
+    drive(
+        *("pagedown", scrolled("#body"), "pageup", scrolled("#body")),
+        *("down", scrolled("#body"), "up", scrolled("#body")),
+        *("p", "pagedown", scrolled("#payload-scroll"), "up", scrolled("#payload-scroll")),
+        *("escape", "q"),
+        size=(60, 15),
+    )
+    body = [y for where, y in seen if where == "#body"]
+    payload = [y for where, y in seen if where == "#payload-scroll"]
+    assert body[0] > 1 and body[1] == 0 and body[2] == 1 and body[3] == 0, seen
+    assert payload[0] > 1 and payload[1] == payload[0] - 1, seen
