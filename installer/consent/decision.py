@@ -71,7 +71,8 @@ def endpoint(env: Mapping[str, str], product: Product) -> tuple[Optional[str], O
     if override:
         if override.startswith(("http://", "https://")) and len(override) > len("https://"):
             return override, None
-        return None, f"ignoring {name}={override!r}: it must be an http:// or https:// URL"
+        shown = flags.shown(override)
+        return None, f"ignoring {name}={shown}: it must be an http:// or https:// URL"
     return (product.endpoint or None), None
 
 
@@ -111,7 +112,8 @@ def resolve(
         state = ON if flags.parse(value) else OFF
         return decided(state, "env", f"{name}={value} is set in your environment")
     if value:
-        warnings.append(f"ignoring {name}={value!r}: use 0/false/no/off or 1/true/yes/on")
+        shown = flags.shown(value)
+        warnings.append(f"ignoring {name}={shown}: use 0/false/no/off or 1/true/yes/on")
 
     if flag is not None:
         option = "--telemetry" if flag else "--no-telemetry"

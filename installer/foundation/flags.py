@@ -35,4 +35,22 @@ def is_word(value: str) -> bool:
     return value.strip().lower() in FALSE_WORDS + TRUE_WORDS
 
 
-__all__ = ["FALSE_WORDS", "TRUE_WORDS", "is_set", "is_word", "parse"]
+def shown(value: str) -> str:
+    """``repr(value)`` for a message, with bytes that are not UTF-8 as ``\\xNN``: the
+    environment hands them over as lone surrogates, which repr would spell ``\\udcNN``."""
+    text = repr(value)
+    out, at = [], 0
+    while True:
+        slash = text.find("\\", at)
+        if slash < 0:
+            return "".join(out) + text[at:]
+        escape = text[slash : slash + 6]
+        if escape[1:4] == "udc" and "80" <= escape[4:6].lower() <= "ff":
+            out.append(text[at:slash] + "\\x" + escape[4:6])
+            at = slash + 6
+        else:  # another escape, a doubled backslash among them: kept whole
+            out.append(text[at : slash + 2])
+            at = slash + 2
+
+
+__all__ = ["FALSE_WORDS", "TRUE_WORDS", "is_set", "is_word", "parse", "shown"]

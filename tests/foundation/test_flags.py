@@ -65,3 +65,26 @@ def test_the_scripts_read_the_same_table(script: Path, shell: str) -> None:
     # The scripts have no "unset": unset and false both mean "not true".
     expected = ["1" if meaning else "0" for _, meaning in CASES]
     assert done.stdout.split() == expected
+
+
+@given(st.binary(max_size=40) | st.text(max_size=20).map(str.encode))
+def test_a_value_is_shown_as_typed_with_bytes_that_are_not_utf8_as_hex(raw: bytes) -> None:
+    import ast
+    import os
+
+    value = os.fsdecode(raw)  # as os.environ hands it over
+    shown = flags.shown(value)
+    # The repr of the value with each byte that is not UTF-8 as the character \xNN reads.
+    plain = "".join(chr(ord(c) - 0xDC00) if 0xDC80 <= ord(c) <= 0xDCFF else c for c in value)
+    assert ast.literal_eval(shown) == plain
+    assert "\\udc" not in shown.replace("\\\\", "")
+    if plain == value:
+        assert shown == repr(value)
+
+
+def test_an_environment_value_that_is_not_utf8_is_warned_about_in_hex() -> None:
+    from tests.support import cli
+
+    result = cli.run("telemetry", "status", env={"DOORSTEP_TELEMETRY": "on\udcff"})
+    assert result.returncode == 0
+    assert "ignoring DOORSTEP_TELEMETRY='on\\xff': use 0/false/no/off" in result.stderr
