@@ -29,7 +29,7 @@ import datetime
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Optional
 
 from doorstep.collector import days
@@ -136,6 +136,35 @@ _KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 20 MB 
 _REBUILD_RUNS = 2000  # runs counted at a time when the rollups are rebuilt
 
 
+_MOST_PARAMETERS = 999  # SQLite's oldest limit of parameters to a statement
+_MOST_ROWS = 128  # rows to a statement at most: few texts for the statement cache
+_texts: dict[tuple[str, str, int, str], str] = {}
+
+
+def many_rows(
+    head: str, group: str, width: int, values: Sequence[Any], tail: str = ""
+) -> Iterator[tuple[str, Sequence[Any]]]:
+    """Statements and their parameters putting ``values`` (``width`` to a row, flat) in
+    few statements: ``head``, then ``group`` once per row, comma-separated, then ``tail``.
+
+    Each statement takes its turn on the GIL once, not once per row as ``executemany``
+    does, and every statement has a power of two of rows (at most ``_MOST_ROWS`` and
+    999 parameters), so that its few texts are prepared once and then found in the
+    connection's statement cache.
+    """
+    most = min(_MOST_ROWS, 1 << ((_MOST_PARAMETERS // width).bit_length() - 1))
+    rows = len(values) // width
+    start = 0
+    while start < rows:
+        size = most if rows - start >= most else 1 << ((rows - start).bit_length() - 1)
+        key = (head, group, size, tail)
+        text = _texts.get(key)
+        if text is None:
+            text = _texts[key] = head + ", ".join((group,) * size) + tail
+        yield text, values[start * width : (start + size) * width]
+        start += size
+
+
 def json_key(value: Any) -> str:
     """A stored value as a JSON object key: true/false for bools, digits for ints."""
     if isinstance(value, bool):
@@ -194,6 +223,15 @@ def _day_facets(facts: dict[str, Any], day: str) -> list[str]:
 # [(day, name, props as stored, props)]).
 Run = tuple[int, str, dict[str, Any], str, Sequence[tuple[str, str, str, dict[str, Any]]]]
 _Seen = dict[tuple[int, int], list[Optional[int]]]
+_SEE_HEAD = "INSERT INTO last_seen VALUES "
+_SEE_TAIL = (
+    " ON CONFLICT (member, facet) DO UPDATE SET day = max(day, excluded.day), "
+    "day_not_ci = coalesce(max(day_not_ci, excluded.day_not_ci), day_not_ci, "
+    "excluded.day_not_ci) "
+    "WHERE excluded.day > day OR excluded.day_not_ci > coalesce(day_not_ci, -1)"
+)
+_COUNT_HEAD = "INSERT INTO tallies VALUES "
+_COUNT_TAIL = " ON CONFLICT (day, name, props, ci) DO UPDATE SET events = events + excluded.events"
 
 
 class Rollup:
@@ -204,7 +242,7 @@ class Rollup:
         self._db = db
         self._members: dict[str, int] = {}
         self._facets: dict[str, int] = {}
-        self._of_event: dict[tuple[str, str], tuple[int, ...]] = {}
+        self._of_event: dict[tuple[str, str, str], tuple[int, ...]] = {}  # by (day, name, props)
         self._of_day: dict[tuple[str, str], tuple[int, ...]] = {}
         self._days: dict[str, int] = {}
         # What this connection has stored, so it is not written again: per day and CI or
@@ -229,33 +267,35 @@ class Rollup:
 
     def add(self, runs: Iterable[Run]) -> None:
         """Count new events (never ones already stored: the caller leaves those out)."""
-        tallies: tuple[Counter[tuple[str, str, str]], ...] = (Counter(), Counter())
+        keys_of: tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]] = ([], [])
         seen: _Seen = {}
         runs_facet = self._facet(_facet_text(RUNS))
         known = self._known
         if sum(len(members) for members in known.values()) >= _KNOWN:
             known.clear()
+        of_event = self._of_event
         for run, install_id, facts, facts_text, events in runs:
             if not events:
                 continue
             ci = is_ci(facts)
             member = self._member(install_id)
-            tallies[ci].update([event[:3] for event in events])
+            keys = [event[:3] for event in events]
+            keys_of[ci].extend(keys)
             by_day: dict[str, set[int]] = {}
-            for (day, name, props_text), props in {e[:3]: e[3] for e in events}.items():
+            for key, event in dict(zip(keys, events)).items():
+                day = key[0]
                 facets = by_day.get(day)
                 if facets is None:
                     facets = by_day[day] = set(self._day(facts_text, facts, day))
-                of_event = self._of_event.get((name, props_text))
-                if of_event is None:
-                    of_event = self._remember(
-                        self._of_event, (name, props_text), _event_facets(name, props)
-                    )
-                facets.update(of_event)
+                numbers = of_event.get(key)
+                if numbers is None:
+                    numbers = self._remember(of_event, key, _event_facets(key[1], event[3]))
+                facets.update(numbers)
             last = 0
             for day, facets in by_day.items():
                 number = self._ordinal(day)
-                last = max(last, number)
+                if number > last:
+                    last = number
                 # What a human run stored covers a CI run's day too, not the other way.
                 human = known.setdefault((number, False), {}).setdefault(member, set())
                 if ci:
@@ -264,30 +304,28 @@ class Rollup:
                 else:
                     mine = human
                     new = facets - human
-                mine |= new
-                for facet in new:
-                    _see(seen, member, facet, number, ci)
+                if new:
+                    mine |= new
+                    for facet in new:
+                        _see(seen, member, facet, number, ci)
             _see(seen, run, runs_facet, last, ci)
-        self._count(Counter({(*key, ci): n for ci in (0, 1) for key, n in tallies[ci].items()}), 1)
+        tallies: dict[tuple[str, str, str, int], int] = {}
+        for ci, keys in enumerate(keys_of):
+            for key, n in Counter(keys).items():
+                tallies[(*key, ci)] = n
+        self._count(tallies, 1)
         self._store(seen)
 
     def _store(self, seen: _Seen) -> None:
         # Each pair's last days move later, never earlier; the triggers move the counts.
-        self._db.executemany(
-            "INSERT INTO last_seen VALUES (?, ?, ?, ?) ON CONFLICT (member, facet) DO UPDATE "
-            "SET day = max(day, excluded.day), "
-            "day_not_ci = coalesce(max(day_not_ci, excluded.day_not_ci), day_not_ci, "
-            "excluded.day_not_ci) "
-            "WHERE excluded.day > day OR excluded.day_not_ci > coalesce(day_not_ci, -1)",
-            [(*key, day, day_not_ci) for key, (day, day_not_ci) in seen.items()],
-        )
+        values = [value for key, last in seen.items() for value in (*key, *last)]
+        for text, params in many_rows(_SEE_HEAD, "(?, ?, ?, ?)", 4, values, _SEE_TAIL):
+            self._db.execute(text, params)
 
-    def _count(self, tallies: Counter[tuple[str, str, str, int]], sign: int) -> None:
-        self._db.executemany(
-            "INSERT INTO tallies VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, name, props, ci) "
-            "DO UPDATE SET events = events + excluded.events",
-            [(*key, sign * n) for key, n in tallies.items()],
-        )
+    def _count(self, tallies: dict[tuple[str, str, str, int], int], sign: int) -> None:
+        values = [value for key, n in tallies.items() for value in (*key, sign * n)]
+        for text, params in many_rows(_COUNT_HEAD, "(?, ?, ?, ?, ?)", 5, values, _COUNT_TAIL):
+            self._db.execute(text, params)
         if sign < 0:
             self._db.execute("DELETE FROM tallies WHERE events <= 0")
 
@@ -416,7 +454,7 @@ class Rollup:
         return int(row.fetchone()[0])
 
     def _remember(
-        self, where: dict[tuple[str, str], tuple[int, ...]], key: tuple[str, str], facets: list
+        self, where: dict[Any, tuple[int, ...]], key: tuple[str, ...], facets: list
     ) -> tuple[int, ...]:
         numbers = tuple(self._facet(facet) for facet in facets)
         if len(where) >= _REMEMBERED:
