@@ -133,6 +133,7 @@ VERSION_FIELD = "app_version"
 _CI_ONLY, _EVERY_RUN = 0, 1  # last_days.ci: 0 counts runs that are not CI, 1 every run
 _REMEMBERED = 65536  # install and facet numbers a Rollup keeps in memory
 _KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 20 MB at most)
+_BODIES = 4096  # runs' facets a Rollup remembers (each about 20 events' keys)
 _REBUILD_RUNS = 2000  # runs counted at a time when the rollups are rebuilt
 
 
@@ -244,6 +245,10 @@ class Rollup:
         self._facets: dict[str, int] = {}
         self._of_event: dict[tuple[str, str, str], tuple[int, ...]] = {}  # by (day, name, props)
         self._of_day: dict[tuple[str, str], tuple[int, ...]] = {}
+        # (envelope facts as stored, the events' keys) -> per day, its number and facets
+        self._of_body: dict[
+            tuple[str, tuple[Any, ...]], tuple[tuple[int, frozenset[int]], ...]
+        ] = {}
         self._days: dict[str, int] = {}
         # What this connection has stored, so it is not written again: per day and CI or
         # not, each member's facets whose last day is that day or later, over every run
@@ -253,7 +258,13 @@ class Rollup:
 
     def forget_numbers(self) -> None:
         """Drop every remembered number: a rolled-back transaction may have un-made them."""
-        for remembered in (self._members, self._facets, self._of_event, self._of_day):
+        for remembered in (
+            self._members,
+            self._facets,
+            self._of_event,
+            self._of_day,
+            self._of_body,
+        ):
             remembered.clear()
         self._known.clear()
 
@@ -273,7 +284,7 @@ class Rollup:
         known = self._known
         if sum(len(members) for members in known.values()) >= _KNOWN:
             known.clear()
-        of_event = self._of_event
+        of_body = self._of_body
         for run, install_id, facts, facts_text, events in runs:
             if not events:
                 continue
@@ -281,25 +292,32 @@ class Rollup:
             member = self._member(install_id)
             keys = [event[:3] for event in events]
             keys_of[ci].extend(keys)
-            by_day: dict[str, set[int]] = {}
-            for key, event in dict(zip(keys, events)).items():
-                day = key[0]
-                facets = by_day.get(day)
-                if facets is None:
-                    facets = by_day[day] = set(self._day(facts_text, facts, day))
-                numbers = of_event.get(key)
-                if numbers is None:
-                    numbers = self._remember(of_event, key, _event_facets(key[1], event[3]))
-                facets.update(numbers)
+            # Senders repeat the same bodies: the facets of one are worked out once.
+            signature = (facts_text, tuple(keys))
+            of_days = of_body.get(signature)
+            if of_days is None:
+                of_days = self._of_days(facts, facts_text, keys, events)
+                if len(of_body) >= _BODIES:
+                    of_body.clear()
+                of_body[signature] = of_days
             last = 0
-            for day, facets in by_day.items():
-                number = self._ordinal(day)
+            for number, facets in of_days:
                 if number > last:
                     last = number
                 # What a human run stored covers a CI run's day too, not the other way.
-                human = known.setdefault((number, False), {}).setdefault(member, set())
+                of_day = known.get((number, False))
+                if of_day is None:
+                    of_day = known[(number, False)] = {}
+                human = of_day.get(member)
+                if human is None:
+                    human = of_day[member] = set()
                 if ci:
-                    mine = known.setdefault((number, True), {}).setdefault(member, set())
+                    of_day = known.get((number, True))
+                    if of_day is None:
+                        of_day = known[(number, True)] = {}
+                    mine = of_day.get(member)
+                    if mine is None:
+                        mine = of_day[member] = set()
                     new = facets - human - mine
                 else:
                     mine = human
@@ -315,6 +333,27 @@ class Rollup:
                 tallies[(*key, ci)] = n
         self._count(tallies, 1)
         self._store(seen)
+
+    def _of_days(
+        self,
+        facts: dict[str, Any],
+        facts_text: str,
+        keys: list[tuple[str, str, str]],
+        events: Sequence[tuple[str, str, str, dict[str, Any]]],
+    ) -> tuple[tuple[int, frozenset[int]], ...]:
+        """Per day of a run's events: the day's number and every facet the run sent that day."""
+        of_event = self._of_event
+        by_day: dict[str, set[int]] = {}
+        for key, event in dict(zip(keys, events)).items():
+            day = key[0]
+            facets = by_day.get(day)
+            if facets is None:
+                facets = by_day[day] = set(self._day(facts_text, facts, day))
+            numbers = of_event.get(key)
+            if numbers is None:
+                numbers = self._remember(of_event, key, _event_facets(key[1], event[3]))
+            facets.update(numbers)
+        return tuple((self._ordinal(day), frozenset(facets)) for day, facets in by_day.items())
 
     def _store(self, seen: _Seen) -> None:
         # Each pair's last days move later, never earlier; the triggers move the counts.

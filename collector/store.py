@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import operator
 import os
 import sqlite3
 import stat
@@ -65,6 +66,7 @@ _INSERT_EVENTS = "INSERT OR IGNORE INTO events VALUES "
 _ROW = "(?, ?, ?, ?, ?)"
 _INSERT_SESSIONS = "INSERT OR IGNORE INTO sessions (session_id, install_id, envelope) VALUES "
 _SELECT_SESSIONS = "SELECT session_id, id, install_id, envelope FROM sessions WHERE session_id IN ("
+_FIELDS = operator.itemgetter("seq", "day", "name", "props")  # of a cleaned event
 _ENCODED = 4096  # encodings a Store remembers: cleaned values, each a few short strings
 
 
@@ -193,14 +195,11 @@ class Store:
                     if seqs is None:
                         seqs = stored_seqs[session] = set() if new else self._seqs(session)
                     events = []
-                    for e in body["events"]:
-                        seq = e["seq"]
+                    for seq, day, name, props in map(_FIELDS, body["events"]):
                         if seq in seqs:  # already stored: INSERT OR IGNORE skips it
                             continue
                         seqs.add(seq)
-                        props = e["props"]
                         text = encode(props)
-                        day, name = e["day"], e["name"]
                         values += (session, seq, day, name, text)
                         events.append((day, name, text, props))
                     runs.append((session, install_id, facts, facts_text, events))
@@ -216,13 +215,13 @@ class Store:
         """``values`` as stored JSON; senders repeat the same few, so each is encoded once."""
         try:
             # The types too: True == 1 but encodes as true; floats (0.0 == -0.0) are not kept.
-            key = (tuple(values.items()), tuple(map(type, values.values())))
+            key = (*values.items(), *map(type, values.values()))
             text = self._encoded.get(key)
         except TypeError:  # an unhashable value: not remembered
             return _compact(values)
         if text is None:
             text = _compact(values)
-            if float not in key[1]:
+            if float not in key:  # the items are pairs, never the type float
                 if len(self._encoded) >= _ENCODED:
                     self._encoded.clear()
                 self._encoded[key] = text
