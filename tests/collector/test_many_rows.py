@@ -96,3 +96,45 @@ def test_many_rows_takes_every_row_once_in_order_in_a_few_sizes(width: int):
             texts.add(text)
         assert taken == values
     assert len(texts) <= 9
+
+
+def test_what_a_rollup_remembers_changes_nothing_it_writes(tmp_path: Path):
+    # The same few bodies again and again (as senders send them), from several installs
+    # and runs, CI and not, over a few days: worked out afresh for every insert, or from
+    # what the rollup remembers of the bodies and installs it has seen.
+    templates = [
+        [
+            {
+                "name": _EVENTS[(t + seq) % len(_EVENTS)][0],
+                "day": days.shift(TODAY, -((t + seq) % 3)),
+                "seq": seq,
+                "props": dict(_EVENTS[(t + seq) % len(_EVENTS)][1]),
+            }
+            for seq in range(2 + t)
+        ]
+        for t in range(3)
+    ]
+    bodies = [
+        {
+            "envelope": {
+                "os": ("linux", "darwin")[n // 7 % 2],
+                "ci": n % 5 == 1,
+                "install_id": INSTALLS[n % len(INSTALLS)],
+                "session_id": str(uuid.UUID(int=5000 + n // 2, version=4)),
+            },
+            "events": templates[n % len(templates)],
+        }
+        for n in range(150)
+    ]
+    tables = {}
+    for afresh in (True, False):
+        store = Store.open(tmp_path / f"{afresh}.sqlite3")
+        try:
+            for body in bodies:
+                if afresh:
+                    store._rollup.forget_numbers()
+                store.insert([body])
+            tables[afresh] = _tables(store)
+        finally:
+            store.close()
+    assert tables[False] == tables[True]
