@@ -132,7 +132,8 @@ COUNTED = frozenset(
 VERSION_FIELD = "app_version"
 _CI_ONLY, _EVERY_RUN = 0, 1  # last_days.ci: 0 counts runs that are not CI, 1 every run
 _REMEMBERED = 65536  # install and facet numbers a Rollup keeps in memory
-_KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 20 MB at most)
+_KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 16 MB at most)
+_MASKED = 1 << 14  # facets numbered below this are remembered in masks (of 2 KB at most)
 _BODIES = 4096  # runs' facets a Rollup remembers (each about 20 events' keys)
 _REBUILD_RUNS = 2000  # runs counted at a time when the rollups are rebuilt
 
@@ -224,6 +225,8 @@ def _day_facets(facts: dict[str, Any], day: str) -> list[str]:
 # [(day, name, props as stored, props)]).
 Run = tuple[int, str, dict[str, Any], str, Sequence[tuple[str, str, str, dict[str, Any]]]]
 _Seen = dict[tuple[int, int], list[Optional[int]]]
+# A run's facets of one day: the day's number, a mask of facets, the facets past the mask.
+_OfDay = tuple[int, int, tuple[int, ...]]
 _SEE_HEAD = "INSERT INTO last_seen VALUES "
 _SEE_TAIL = (
     " ON CONFLICT (member, facet) DO UPDATE SET day = max(day, excluded.day), "
@@ -246,14 +249,14 @@ class Rollup:
         self._of_event: dict[tuple[str, str, str], tuple[int, ...]] = {}  # by (day, name, props)
         self._of_day: dict[tuple[str, str], tuple[int, ...]] = {}
         # (envelope facts as stored, the events' keys) -> per day, its number and facets
-        self._of_body: dict[
-            tuple[str, tuple[Any, ...]], tuple[tuple[int, frozenset[int]], ...]
-        ] = {}
+        self._of_body: dict[tuple[str, tuple[Any, ...]], tuple[_OfDay, ...]] = {}
         self._days: dict[str, int] = {}
         # What this connection has stored, so it is not written again: per day and CI or
         # not, each member's facets whose last day is that day or later, over every run
-        # (True) or over runs that are not CI (False). Last days only move later.
-        self._known: dict[tuple[int, bool], dict[int, set[int]]] = {}
+        # (True) or over runs that are not CI (False). Last days only move later. Each
+        # member's facets are a mask, bit n for facet n: an int, which the garbage
+        # collector never walks through, where thousands of sets took it milliseconds.
+        self._known: dict[tuple[int, bool], dict[int, int]] = {}
         self._version: Optional[int] = None  # PRAGMA data_version when last seen
 
     def forget_numbers(self) -> None:
@@ -301,31 +304,32 @@ class Rollup:
                     of_body.clear()
                 of_body[signature] = of_days
             last = 0
-            for number, facets in of_days:
+            for number, facets, unmasked in of_days:
                 if number > last:
                     last = number
                 # What a human run stored covers a CI run's day too, not the other way.
-                of_day = known.get((number, False))
-                if of_day is None:
-                    of_day = known[(number, False)] = {}
-                human = of_day.get(member)
-                if human is None:
-                    human = of_day[member] = set()
+                human_day = known.get((number, False))
+                human = 0 if human_day is None else human_day.get(member, 0)
                 if ci:
-                    of_day = known.get((number, True))
-                    if of_day is None:
-                        of_day = known[(number, True)] = {}
-                    mine = of_day.get(member)
-                    if mine is None:
-                        mine = of_day[member] = set()
-                    new = facets - human - mine
+                    mine_day = known.get((number, True))
+                    mine = 0 if mine_day is None else mine_day.get(member, 0)
+                    new = facets & ~(human | mine)
+                    if new:
+                        if mine_day is None:
+                            mine_day = known[(number, True)] = {}
+                        mine_day[member] = mine | new
                 else:
-                    mine = human
-                    new = facets - human
-                if new:
-                    mine |= new
-                    for facet in new:
-                        _see(seen, member, facet, number, ci)
+                    new = facets & ~human
+                    if new:
+                        if human_day is None:
+                            human_day = known[(number, False)] = {}
+                        human_day[member] = human | new
+                while new:
+                    bit = new & -new
+                    _see(seen, member, bit.bit_length() - 1, number, ci)
+                    new ^= bit
+                for facet in unmasked:  # never remembered: written every time
+                    _see(seen, member, facet, number, ci)
             _see(seen, run, runs_facet, last, ci)
         tallies: dict[tuple[str, str, str, int], int] = {}
         for ci, keys in enumerate(keys_of):
@@ -340,8 +344,9 @@ class Rollup:
         facts_text: str,
         keys: list[tuple[str, str, str]],
         events: Sequence[tuple[str, str, str, dict[str, Any]]],
-    ) -> tuple[tuple[int, frozenset[int]], ...]:
-        """Per day of a run's events: the day's number and every facet the run sent that day."""
+    ) -> tuple[_OfDay, ...]:
+        """Per day of a run's events: the day's number and every facet the run sent that
+        day, as a mask (bit n for facet n) and the facets too large for one."""
         of_event = self._of_event
         by_day: dict[str, set[int]] = {}
         for key, event in dict(zip(keys, events)).items():
@@ -353,7 +358,14 @@ class Rollup:
             if numbers is None:
                 numbers = self._remember(of_event, key, _event_facets(key[1], event[3]))
             facets.update(numbers)
-        return tuple((self._ordinal(day), frozenset(facets)) for day, facets in by_day.items())
+        return tuple(
+            (
+                self._ordinal(day),
+                sum(1 << facet for facet in facets if facet < _MASKED),
+                tuple(facet for facet in facets if facet >= _MASKED),
+            )
+            for day, facets in by_day.items()
+        )
 
     def _store(self, seen: _Seen) -> None:
         # Each pair's last days move later, never earlier; the triggers move the counts.
