@@ -134,7 +134,7 @@ _CI_ONLY, _EVERY_RUN = 0, 1  # last_days.ci: 0 counts runs that are not CI, 1 ev
 _REMEMBERED = 65536  # install and facet numbers a Rollup keeps in memory
 _KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 16 MB at most)
 _MASKED = 1 << 14  # facets numbered below this are remembered in masks (of 2 KB at most)
-_BODIES = 4096  # runs' facets a Rollup remembers (each about 20 events' keys)
+_BODIES = 1024  # repeated bodies whose facets a Rollup keeps (a few KB each: 5 MB at most)
 _REBUILD_RUNS = 2000  # runs counted at a time when the rollups are rebuilt
 
 
