@@ -29,7 +29,7 @@ import datetime
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Optional
 
 from doorstep.collector import days
@@ -132,8 +132,39 @@ COUNTED = frozenset(
 VERSION_FIELD = "app_version"
 _CI_ONLY, _EVERY_RUN = 0, 1  # last_days.ci: 0 counts runs that are not CI, 1 every run
 _REMEMBERED = 65536  # install and facet numbers a Rollup keeps in memory
-_KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 20 MB at most)
+_KNOWN = 8192  # (day, member)s whose stored facets a Rollup knows (about 16 MB at most)
+_MASKED = 1 << 14  # facets numbered below this are remembered in masks (of 2 KB at most)
+_BODIES = 1024  # repeated bodies whose facets a Rollup keeps (a few KB each: 5 MB at most)
 _REBUILD_RUNS = 2000  # runs counted at a time when the rollups are rebuilt
+
+
+_MOST_PARAMETERS = 999  # SQLite's oldest limit of parameters to a statement
+_MOST_ROWS = 128  # rows to a statement at most: few texts for the statement cache
+_texts: dict[tuple[str, str, int, str], str] = {}
+
+
+def many_rows(
+    head: str, group: str, width: int, values: Sequence[Any], tail: str = ""
+) -> Iterator[tuple[str, Sequence[Any]]]:
+    """Statements and their parameters putting ``values`` (``width`` to a row, flat) in
+    few statements: ``head``, then ``group`` once per row, comma-separated, then ``tail``.
+
+    Each statement takes its turn on the GIL once, not once per row as ``executemany``
+    does, and every statement has a power of two of rows (at most ``_MOST_ROWS`` and
+    999 parameters), so that its few texts are prepared once and then found in the
+    connection's statement cache.
+    """
+    most = min(_MOST_ROWS, 1 << ((_MOST_PARAMETERS // width).bit_length() - 1))
+    rows = len(values) // width
+    start = 0
+    while start < rows:
+        size = most if rows - start >= most else 1 << ((rows - start).bit_length() - 1)
+        key = (head, group, size, tail)
+        text = _texts.get(key)
+        if text is None:
+            text = _texts[key] = head + ", ".join((group,) * size) + tail
+        yield text, values[start * width : (start + size) * width]
+        start += size
 
 
 def json_key(value: Any) -> str:
@@ -194,6 +225,17 @@ def _day_facets(facts: dict[str, Any], day: str) -> list[str]:
 # [(day, name, props as stored, props)]).
 Run = tuple[int, str, dict[str, Any], str, Sequence[tuple[str, str, str, dict[str, Any]]]]
 _Seen = dict[tuple[int, int], list[Optional[int]]]
+# A run's facets of one day: the day's number, a mask of facets, the facets past the mask.
+_OfDay = tuple[int, int, tuple[int, ...]]
+_SEE_HEAD = "INSERT INTO last_seen VALUES "
+_SEE_TAIL = (
+    " ON CONFLICT (member, facet) DO UPDATE SET day = max(day, excluded.day), "
+    "day_not_ci = coalesce(max(day_not_ci, excluded.day_not_ci), day_not_ci, "
+    "excluded.day_not_ci) "
+    "WHERE excluded.day > day OR excluded.day_not_ci > coalesce(day_not_ci, -1)"
+)
+_COUNT_HEAD = "INSERT INTO tallies VALUES "
+_COUNT_TAIL = " ON CONFLICT (day, name, props, ci) DO UPDATE SET events = events + excluded.events"
 
 
 class Rollup:
@@ -204,18 +246,28 @@ class Rollup:
         self._db = db
         self._members: dict[str, int] = {}
         self._facets: dict[str, int] = {}
-        self._of_event: dict[tuple[str, str], tuple[int, ...]] = {}
+        self._of_event: dict[tuple[str, str, str], tuple[int, ...]] = {}  # by (day, name, props)
         self._of_day: dict[tuple[str, str], tuple[int, ...]] = {}
+        # (envelope facts as stored, the events' keys) -> per day, its number and facets
+        self._of_body: dict[tuple[str, tuple[Any, ...]], tuple[_OfDay, ...]] = {}
         self._days: dict[str, int] = {}
         # What this connection has stored, so it is not written again: per day and CI or
         # not, each member's facets whose last day is that day or later, over every run
-        # (True) or over runs that are not CI (False). Last days only move later.
-        self._known: dict[tuple[int, bool], dict[int, set[int]]] = {}
+        # (True) or over runs that are not CI (False). Last days only move later. Each
+        # member's facets are a mask, bit n for facet n: an int, which the garbage
+        # collector never walks through, where thousands of sets took it milliseconds.
+        self._known: dict[tuple[int, bool], dict[int, int]] = {}
         self._version: Optional[int] = None  # PRAGMA data_version when last seen
 
     def forget_numbers(self) -> None:
         """Drop every remembered number: a rolled-back transaction may have un-made them."""
-        for remembered in (self._members, self._facets, self._of_event, self._of_day):
+        for remembered in (
+            self._members,
+            self._facets,
+            self._of_event,
+            self._of_day,
+            self._of_body,
+        ):
             remembered.clear()
         self._known.clear()
 
@@ -229,65 +281,102 @@ class Rollup:
 
     def add(self, runs: Iterable[Run]) -> None:
         """Count new events (never ones already stored: the caller leaves those out)."""
-        tallies: tuple[Counter[tuple[str, str, str]], ...] = (Counter(), Counter())
+        keys_of: tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]] = ([], [])
         seen: _Seen = {}
         runs_facet = self._facet(_facet_text(RUNS))
         known = self._known
         if sum(len(members) for members in known.values()) >= _KNOWN:
             known.clear()
+        of_body = self._of_body
         for run, install_id, facts, facts_text, events in runs:
             if not events:
                 continue
             ci = is_ci(facts)
             member = self._member(install_id)
-            tallies[ci].update([event[:3] for event in events])
-            by_day: dict[str, set[int]] = {}
-            for (day, name, props_text), props in {e[:3]: e[3] for e in events}.items():
-                facets = by_day.get(day)
-                if facets is None:
-                    facets = by_day[day] = set(self._day(facts_text, facts, day))
-                of_event = self._of_event.get((name, props_text))
-                if of_event is None:
-                    of_event = self._remember(
-                        self._of_event, (name, props_text), _event_facets(name, props)
-                    )
-                facets.update(of_event)
+            keys = [event[:3] for event in events]
+            keys_of[ci].extend(keys)
+            # Senders repeat the same bodies: the facets of one are worked out once.
+            signature = (facts_text, tuple(keys))
+            of_days = of_body.get(signature)
+            if of_days is None:
+                of_days = self._of_days(facts, facts_text, keys, events)
+                if len(of_body) >= _BODIES:
+                    of_body.clear()
+                of_body[signature] = of_days
             last = 0
-            for day, facets in by_day.items():
-                number = self._ordinal(day)
-                last = max(last, number)
+            for number, facets, unmasked in of_days:
+                if number > last:
+                    last = number
                 # What a human run stored covers a CI run's day too, not the other way.
-                human = known.setdefault((number, False), {}).setdefault(member, set())
+                human_day = known.get((number, False))
+                human = 0 if human_day is None else human_day.get(member, 0)
                 if ci:
-                    mine = known.setdefault((number, True), {}).setdefault(member, set())
-                    new = facets - human - mine
+                    mine_day = known.get((number, True))
+                    mine = 0 if mine_day is None else mine_day.get(member, 0)
+                    new = facets & ~(human | mine)
+                    if new:
+                        if mine_day is None:
+                            mine_day = known[(number, True)] = {}
+                        mine_day[member] = mine | new
                 else:
-                    mine = human
-                    new = facets - human
-                mine |= new
-                for facet in new:
+                    new = facets & ~human
+                    if new:
+                        if human_day is None:
+                            human_day = known[(number, False)] = {}
+                        human_day[member] = human | new
+                while new:
+                    bit = new & -new
+                    _see(seen, member, bit.bit_length() - 1, number, ci)
+                    new ^= bit
+                for facet in unmasked:  # never remembered: written every time
                     _see(seen, member, facet, number, ci)
             _see(seen, run, runs_facet, last, ci)
-        self._count(Counter({(*key, ci): n for ci in (0, 1) for key, n in tallies[ci].items()}), 1)
+        tallies: dict[tuple[str, str, str, int], int] = {}
+        for ci, keys in enumerate(keys_of):
+            for key, n in Counter(keys).items():
+                tallies[(*key, ci)] = n
+        self._count(tallies, 1)
         self._store(seen)
+
+    def _of_days(
+        self,
+        facts: dict[str, Any],
+        facts_text: str,
+        keys: list[tuple[str, str, str]],
+        events: Sequence[tuple[str, str, str, dict[str, Any]]],
+    ) -> tuple[_OfDay, ...]:
+        """Per day of a run's events: the day's number and every facet the run sent that
+        day, as a mask (bit n for facet n) and the facets too large for one."""
+        of_event = self._of_event
+        by_day: dict[str, set[int]] = {}
+        for key, event in dict(zip(keys, events)).items():
+            day = key[0]
+            facets = by_day.get(day)
+            if facets is None:
+                facets = by_day[day] = set(self._day(facts_text, facts, day))
+            numbers = of_event.get(key)
+            if numbers is None:
+                numbers = self._remember(of_event, key, _event_facets(key[1], event[3]))
+            facets.update(numbers)
+        return tuple(
+            (
+                self._ordinal(day),
+                sum(1 << facet for facet in facets if facet < _MASKED),
+                tuple(facet for facet in facets if facet >= _MASKED),
+            )
+            for day, facets in by_day.items()
+        )
 
     def _store(self, seen: _Seen) -> None:
         # Each pair's last days move later, never earlier; the triggers move the counts.
-        self._db.executemany(
-            "INSERT INTO last_seen VALUES (?, ?, ?, ?) ON CONFLICT (member, facet) DO UPDATE "
-            "SET day = max(day, excluded.day), "
-            "day_not_ci = coalesce(max(day_not_ci, excluded.day_not_ci), day_not_ci, "
-            "excluded.day_not_ci) "
-            "WHERE excluded.day > day OR excluded.day_not_ci > coalesce(day_not_ci, -1)",
-            [(*key, day, day_not_ci) for key, (day, day_not_ci) in seen.items()],
-        )
+        values = [value for key, last in seen.items() for value in (*key, *last)]
+        for text, params in many_rows(_SEE_HEAD, "(?, ?, ?, ?)", 4, values, _SEE_TAIL):
+            self._db.execute(text, params)
 
-    def _count(self, tallies: Counter[tuple[str, str, str, int]], sign: int) -> None:
-        self._db.executemany(
-            "INSERT INTO tallies VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, name, props, ci) "
-            "DO UPDATE SET events = events + excluded.events",
-            [(*key, sign * n) for key, n in tallies.items()],
-        )
+    def _count(self, tallies: dict[tuple[str, str, str, int], int], sign: int) -> None:
+        values = [value for key, n in tallies.items() for value in (*key, sign * n)]
+        for text, params in many_rows(_COUNT_HEAD, "(?, ?, ?, ?, ?)", 5, values, _COUNT_TAIL):
+            self._db.execute(text, params)
         if sign < 0:
             self._db.execute("DELETE FROM tallies WHERE events <= 0")
 
@@ -416,7 +505,7 @@ class Rollup:
         return int(row.fetchone()[0])
 
     def _remember(
-        self, where: dict[tuple[str, str], tuple[int, ...]], key: tuple[str, str], facets: list
+        self, where: dict[Any, tuple[int, ...]], key: tuple[str, ...], facets: list
     ) -> tuple[int, ...]:
         numbers = tuple(self._facet(facet) for facet in facets)
         if len(where) >= _REMEMBERED:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import operator
 import os
 import sqlite3
 import stat
@@ -59,9 +60,13 @@ class Pruned:
 
 # One encoder for every row: json.dumps with options builds a new encoder per call.
 _compact = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+# Many rows to a statement (see rollup.many_rows): each step gives the GIL away and takes
+# it back, and each time the event loop may keep it for a while.
 _INSERT_EVENTS = "INSERT OR IGNORE INTO events VALUES "
 _ROW = "(?, ?, ?, ?, ?)"
-_ROWS_PER_INSERT = 100  # 500 parameters, within SQLite's oldest limit of 999
+_INSERT_SESSIONS = "INSERT OR IGNORE INTO sessions (session_id, install_id, envelope) VALUES "
+_SELECT_SESSIONS = "SELECT session_id, id, install_id, envelope FROM sessions WHERE session_id IN ("
+_FIELDS = operator.itemgetter("seq", "day", "name", "props")  # of a cleaned event
 _ENCODED = 4096  # encodings a Store remembers: cleaned values, each a few short strings
 
 
@@ -180,36 +185,28 @@ class Store:
         encode = self._encode
         try:
             with self._transaction() as db:
-                rows = []
+                sent = [body for body in bodies if body["events"]]
+                held = self._sessions([body["envelope"] for body in sent])
+                values: list[Any] = []  # the events' rows, flat
                 runs: list[rollup.Run] = []
                 stored_seqs: dict[int, set[int]] = {}  # per run: seqs stored or taken here
-                for body in bodies:
-                    if not body["events"]:
-                        continue
-                    session, install_id, facts, facts_text, new = self._session(body["envelope"])
+                for body, (session, install_id, facts, facts_text, new) in zip(sent, held):
                     seqs = stored_seqs.get(session)
                     if seqs is None:
                         seqs = stored_seqs[session] = set() if new else self._seqs(session)
                     events = []
-                    for e in body["events"]:
-                        if e["seq"] in seqs:  # already stored: INSERT OR IGNORE skips it
+                    for seq, day, name, props in map(_FIELDS, body["events"]):
+                        if seq in seqs:  # already stored: INSERT OR IGNORE skips it
                             continue
-                        seqs.add(e["seq"])
-                        props = encode(e["props"])
-                        rows.append((session, e["seq"], e["day"], e["name"], props))
-                        events.append((e["day"], e["name"], props, e["props"]))
+                        seqs.add(seq)
+                        text = encode(props)
+                        values += (session, seq, day, name, text)
+                        events.append((day, name, text, props))
                     runs.append((session, install_id, facts, facts_text, events))
                 self._rollup.add(runs)
                 stored = 0
-                # Many rows to a statement: each step gives the GIL away and takes it back,
-                # and each time the event loop may keep it for a while.
-                for start in range(0, len(rows), _ROWS_PER_INSERT):
-                    chunk = rows[start : start + _ROWS_PER_INSERT]
-                    cursor = db.execute(
-                        _INSERT_EVENTS + ", ".join((_ROW,) * len(chunk)),
-                        [value for row in chunk for value in row],
-                    )
-                    stored += max(cursor.rowcount, 0)
+                for sql, params in rollup.many_rows(_INSERT_EVENTS, _ROW, 5, values):
+                    stored += max(db.execute(sql, params).rowcount, 0)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the database {self.path}: {_why(exc)}") from None
         return stored
@@ -218,36 +215,48 @@ class Store:
         """``values`` as stored JSON; senders repeat the same few, so each is encoded once."""
         try:
             # The types too: True == 1 but encodes as true; floats (0.0 == -0.0) are not kept.
-            key = (tuple(values.items()), tuple(map(type, values.values())))
+            key = (*values.items(), *map(type, values.values()))
             text = self._encoded.get(key)
         except TypeError:  # an unhashable value: not remembered
             return _compact(values)
         if text is None:
             text = _compact(values)
-            if float not in key[1]:
+            if float not in key:  # the items are pairs, never the type float
                 if len(self._encoded) >= _ENCODED:
                     self._encoded.clear()
                 self._encoded[key] = text
         return text
 
-    def _session(self, envelope: dict[str, Any]) -> tuple[int, str, dict[str, Any], str, bool]:
-        """The run's id, install id and facts as stored (the first envelope of a run is
-        the one kept), and whether the run is new."""
-        install_id, session_id = envelope["install_id"], envelope["session_id"]
-        facts = {k: v for k, v in envelope.items() if k not in _IDS}
-        text = self._encode(facts)
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO sessions (session_id, install_id, envelope) VALUES (?, ?, ?)",
-            (session_id, install_id, text),
-        )
-        if cursor.rowcount == 1 and cursor.lastrowid is not None:
-            return cursor.lastrowid, install_id, facts, text, True
-        row = self._db.execute(
-            "SELECT id, install_id, envelope FROM sessions WHERE session_id = ?", (session_id,)
-        ).fetchone()
-        held_install, held_text = row[1], row[2]
-        held_facts = facts if held_text == text else json.loads(held_text)
-        return int(row[0]), held_install, held_facts, held_text, False
+    def _sessions(
+        self, envelopes: Sequence[dict[str, Any]]
+    ) -> list[tuple[int, str, dict[str, Any], str, bool]]:
+        """For each envelope, its run's id, install id and facts as stored (the first
+        envelope of a run is the one kept), and whether the run is new, made here."""
+        sent = []
+        values: list[str] = []
+        for envelope in envelopes:
+            facts = {k: v for k, v in envelope.items() if k not in _IDS}
+            text = self._encode(facts)
+            sent.append((envelope["session_id"], facts, text))
+            values += (envelope["session_id"], envelope["install_id"], text)
+        if not sent:
+            return []
+        db = self._db
+        # A new row takes the largest id plus one, so the runs made here are those above
+        # it (past the largest possible id SQLite picks at random: then none is taken for
+        # new, which costs a query for its seqs, never a wrong count).
+        newest = db.execute("SELECT max(id) FROM sessions").fetchone()[0] or 0
+        for sql, params in rollup.many_rows(_INSERT_SESSIONS, "(?, ?, ?)", 3, values):
+            db.execute(sql, params)
+        rows = {}
+        for sql, params in rollup.many_rows(_SELECT_SESSIONS, "?", 1, values[::3], ")"):
+            rows.update((row[0], row[1:]) for row in db.execute(sql, params))
+        held = []
+        for session_id, facts, text in sent:
+            run, held_install, held_text = rows[session_id]
+            held_facts = facts if held_text == text else json.loads(held_text)
+            held.append((run, held_install, held_facts, held_text, run > newest))
+        return held
 
     def _seqs(self, session: int) -> set[int]:
         rows = self._db.execute("SELECT seq FROM events WHERE session = ?", (session,))

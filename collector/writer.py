@@ -63,7 +63,8 @@ class Writer:
         self.store = store
         self.retention_days = retention_days
         self._today = today
-        self._queue: queue.Queue[Optional[_Item]] = queue.Queue()
+        # SimpleQueue: put and get in C, where Queue runs a Condition's Python per request.
+        self._queue: queue.SimpleQueue[Optional[_Item]] = queue.SimpleQueue()
         self._max_pending = max_pending
         self._pending = 0
         self._lock = threading.Lock()
