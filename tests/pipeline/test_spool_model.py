@@ -80,25 +80,13 @@ class SpoolModel(RuleBasedStateMachine):
             self.fresh.update((entry.line(), entry.event["seq"]) for entry in made)
         return made
 
-    @rule(count=st.integers(1, 40))
-    def append_a_few(self, count: int) -> None:
-        new = self._new(count)
+    # A few events, or enough to pass the bound at once; or stale ones, never read back.
+    @rule(count=st.integers(1, 40) | st.integers(300, 1200), stale=st.booleans())
+    def append(self, count: int, stale: bool) -> None:
+        new = self._new(count, day=STALE if stale else "")
         self.spool.append(new)
         self._append_model(new)
         self._check_bound()
-
-    @rule(count=st.integers(300, 1200))
-    def append_many(self, count: int) -> None:
-        new = self._new(count)
-        self.spool.append(new)
-        self._append_model(new)
-        self._check_bound()
-
-    @rule(count=st.integers(1, 20))
-    def append_stale(self, count: int) -> None:
-        new = self._new(count, day=STALE)
-        self.spool.append(new)
-        self._append_model(new)
 
     @rule(junk=st.binary(min_size=1, max_size=80).filter(lambda b: b"\n" not in b))
     def a_writer_dies_halfway(self, junk: bytes) -> None:
