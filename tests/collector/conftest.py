@@ -190,3 +190,17 @@ def collector_process(tmp_path: Path, db: Path) -> Iterator[Process]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def served(tmp_path: Path, db: Path) -> Iterator[tuple[Process, str]]:
+    """``collector serve --dashboard-port N`` as a process, filled; (process, dashboard URL)."""
+    port = free_port()
+    process = start_process(tmp_path, db, "--dashboard-port", str(port))
+    try:
+        from tests.collector.dashboard_data import fill  # it builds on this file
+
+        fill(process.url)
+        yield process, f"http://127.0.0.1:{port}/dashboard"
+    finally:
+        process.stop()

@@ -22,7 +22,7 @@ import pytest
 
 from doorstep.collector.dashboard import page as page_module
 from tests.collector.conftest import count, free_port, start_process, wait_until
-from tests.collector.test_dashboard import assert_same_numbers, fill, report_json
+from tests.collector.dashboard_data import assert_same_numbers, fill, report_json
 from tests.support import browser
 from tests.support.cli import run
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from doorstep.collector.dashboard import public as public_module
 from tests.collector.conftest import make_body, new_id, post
-from tests.collector.test_dashboard import assert_same_numbers, fill, report_json, served  # noqa: F401
+from tests.collector.dashboard_data import assert_same_numbers, report_json
 from tests.support import page
 from tests.support.cli import run
 
@@ -26,7 +26,7 @@ def _html(db: Path, out: Path, *extra: str):
     return run("collector", "report", "--db", str(db), "--html", str(out), *extra)
 
 
-def test_the_file_is_the_dashboards_page_self_contained(served, tmp_path):  # noqa: F811
+def test_the_file_is_the_dashboards_page_self_contained(served, tmp_path):
     process, url = served
     out = tmp_path / "report.html"
     done = _html(process.db, out, "--days", "30")
@@ -43,7 +43,7 @@ def test_the_file_is_the_dashboards_page_self_contained(served, tmp_path):  # no
     assert str(process.db) in html
 
 
-def test_the_public_file_hides_every_count_under_five_installs(served, tmp_path):  # noqa: F811
+def test_the_public_file_hides_every_count_under_five_installs(served, tmp_path):
     process, _ = served
     out = tmp_path / "public.html"
     done = _html(process.db, out, "--public")
@@ -69,7 +69,7 @@ def test_the_public_file_hides_every_count_under_five_installs(served, tmp_path)
     assert data["public"] == {"least": 5} and data["database"]["path"] is None
 
 
-def test_mistakes_are_one_line(served, tmp_path):  # noqa: F811
+def test_mistakes_are_one_line(served, tmp_path):
     process, _ = served
     cases = [
         (["--html", str(tmp_path / "missing" / "r.html")], 1, "cannot write"),
@@ -83,7 +83,7 @@ def test_mistakes_are_one_line(served, tmp_path):  # noqa: F811
     assert not (tmp_path / "r.html").exists()
 
 
-def test_html_to_standard_output(served):  # noqa: F811
+def test_html_to_standard_output(served):
     process, _ = served
     done = run("collector", "report", "--db", str(process.db), "--html", "-")
 

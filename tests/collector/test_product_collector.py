@@ -8,59 +8,19 @@ real, on 127.0.0.1, and the bodies are real posts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
-from doorstep.collector import days, report, server
+from doorstep.collector import report, server
 from doorstep.collector.store import Store
-from doorstep.events import envelope, schema, wire
+from doorstep.events import schema
 from doorstep.foundation import product as product_module
 from doorstep.foundation.product import Product, from_file
+from tests.collector.anvil import ANVIL_TOML, body_of
 from tests.collector.conftest import new_id, post, rows
-
-ANVIL_TOML = """\
-schema_version = 1
-
-[product]
-name = "anvil"
-display_name = "Anvil"
-env_prefix = "ANVIL"
-package = "anvil-cli"
-command = "anvil"
-endpoint = ""
-policy = "ask"
-docs_url = "https://anvil.example/TELEMETRY.md"
-
-[usage]
-commands = ["forge", "temper", "quench"]
-
-[events.forge_run]
-why = "Which metals people forge, and whether it worked."
-
-[events.forge_run.props.metal]
-type = "enum"
-values = ["iron", "steel", "bronze"]
-why = "The metal forged."
-
-[events.forge_run.props.ok]
-type = "bool"
-why = "Whether it finished without an error."
-
-[events.forge_run.props.duration]
-type = "bucket"
-bucket = "duration"
-why = "How long it took."
-
-[events.forge_run.props.plugin]
-type = "version"
-why = "Which release of the forging plugin ran."
-
-[events.anvil_opened]
-why = "That the tool was opened at all."
-"""
 
 # The keys every report has had since version 1 of its JSON: never renamed or removed.
 REPORT_KEYS = {
@@ -94,31 +54,6 @@ def anvil_collector(anvil: Product, db: Path) -> Iterator[server.Running]:
         yield running
     finally:
         running.close()
-
-
-def body_of(
-    product: Product,
-    events: Sequence[tuple[str, dict[str, Any]]],
-    install_id: Optional[str] = None,
-    ci: bool = False,
-    raw: Sequence[dict[str, Any]] = (),
-) -> dict[str, Any]:
-    """A wire body built by the client's own code with ``product``'s schema.
-
-    ``raw`` events are appended after the client's cleaning, as a client that does not
-    follow the schema would send them.
-    """
-    env = {"CI": "1"} if ci else {}
-    the_envelope = envelope.build(env, install_id or new_id(), new_id())
-    today = days.today()
-    listed = [
-        {"name": name, "day": today, "seq": seq, "props": props}
-        for seq, (name, props) in enumerate(events)
-    ]
-    built = wire.body(the_envelope, listed, schema.for_product(product))
-    for seq, event in enumerate(raw, start=len(listed)):
-        built["events"].append({"day": today, "seq": seq, **event})
-    return built
 
 
 def stored(db: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -23,7 +23,7 @@ from doorstep.collector import days, report
 from doorstep.collector.store import Store
 from doorstep.events import schema
 from doorstep.foundation.product import Product, from_file
-from tests.collector.test_product_collector import ANVIL_TOML
+from tests.collector.anvil import ANVIL_TOML
 
 TODAY = "2026-11-18"  # a Wednesday: the newest week is partial
 WINDOWS = (1, 7, 30, 90)

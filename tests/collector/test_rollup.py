@@ -24,7 +24,7 @@ from doorstep.collector import days, report, rollup
 from doorstep.collector.store import FORMAT, Store
 from doorstep.events import schema
 from doorstep.foundation.product import Product, from_file
-from tests.collector.test_product_collector import ANVIL_TOML
+from tests.collector.anvil import ANVIL_TOML
 
 TODAY = "2026-11-18"
 WINDOWS = (1, 3, 8, 30)
