@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,11 +55,17 @@ def test_a_sender_started_by_hand_beside_a_running_one_leaves_at_once(
 ) -> None:
     choice.save(paths.for_product(), True, "cli")
     env = dict(os.environ, DOORSTEP_TELEMETRY_ENDPOINT=blackhole.url)
-    # The second command finds the first one's sender busy: its event waits in the spool.
-    for _ in range(2):
-        subprocess.run([sys.executable, "-c", RECORD], cwd=ROOT, env=env, timeout=60, check=True)
+    state = home / ".local/state/doorstep"
+    subprocess.run([sys.executable, "-c", RECORD], cwd=ROOT, env=env, timeout=60, check=True)
+    # Its sender takes the spool and then waits on the endpoint (bounded: 20 s at most).
+    for _ in range(200):
+        if any(state.glob("spool.jsonl.*.claim")):
+            break
+        time.sleep(0.1)
+    # The second command finds that sender busy: its event waits in the spool.
+    subprocess.run([sys.executable, "-c", RECORD], cwd=ROOT, env=env, timeout=60, check=True)
     assert len(senders(home)) == 1
-    assert (home / ".local/state/doorstep/spool.jsonl").exists()
+    assert (state / "spool.jsonl").exists()
     second = subprocess.run(
         [sys.executable, "-m", "doorstep.delivery.sender"], cwd=ROOT, env=env, timeout=2
     )
