@@ -482,27 +482,21 @@ class Rollup:
     # Numbers for install ids and facets, remembered while few.
 
     def _member(self, install_id: str) -> int:
-        number = self._members.get(install_id)
-        if number is None:
-            number = self._number("members", "install_id", install_id)
-            if len(self._members) >= _REMEMBERED:
-                self._members.clear()
-            self._members[install_id] = number
-        return number
+        return self._number(self._members, "members", "install_id", install_id)
 
     def _facet(self, facet: str) -> int:
-        number = self._facets.get(facet)
-        if number is None:
-            number = self._number("facets", "facet", facet)
-            if len(self._facets) >= _REMEMBERED:
-                self._facets.clear()
-            self._facets[facet] = number
-        return number
+        return self._number(self._facets, "facets", "facet", facet)
 
-    def _number(self, table: str, column: str, value: str) -> int:
-        self._db.execute(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", (value,))
-        row = self._db.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,))
-        return int(row.fetchone()[0])
+    def _number(self, known: dict[str, int], table: str, column: str, value: str) -> int:
+        number = known.get(value)
+        if number is None:
+            self._db.execute(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", (value,))
+            row = self._db.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,))
+            number = int(row.fetchone()[0])
+            if len(known) >= _REMEMBERED:
+                known.clear()
+            known[value] = number
+        return number
 
     def _remember(
         self, where: dict[Any, tuple[int, ...]], key: tuple[str, ...], facets: list
