@@ -7,17 +7,15 @@ open files (raised to the hard limit first, as ``collector serve`` does for itse
 
 from __future__ import annotations
 
-import select
 import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 
 from doorstep.collector import server
 from doorstep.events import wire
 from tests.collector.conftest import count, make_body, new_id, post, start_process
+from tests.collector.sockets import idle_sockets, opened, wait_closed
 
 IDLE = 1000
 BATCHES = 40
@@ -27,19 +25,6 @@ def _room_for_sockets(wanted: int, spare: int = 200) -> int:
     """How many sockets this process may open for a test: ``wanted`` if the limit allows."""
     limit = server.open_files_limit()
     return wanted if limit is None else max(0, min(wanted, limit - spare))
-
-
-@contextmanager
-def idle_sockets(port: int, number: int) -> Iterator[list[socket.socket]]:
-    """``number`` connections that send nothing; all closed on the way out."""
-    held: list[socket.socket] = []
-    try:
-        for _ in range(number):
-            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
-        yield held
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def _send_batches(url: str, batches: int = BATCHES) -> list[int]:
@@ -54,30 +39,6 @@ def _send_batches(url: str, batches: int = BATCHES) -> list[int]:
             except httpx.HTTPError:
                 codes.append(0)  # no answer: counts against the sender
     return codes
-
-
-def _closed_by_server(sock: socket.socket) -> bool:
-    """True once the peer has closed (EOF or reset); reads and drops anything it sent."""
-    try:
-        return sock.recv(65536) == b""
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except (BlockingIOError, socket.timeout):
-        return False
-
-
-def _wait_closed(sockets: list[socket.socket], timeout: float) -> list[socket.socket]:
-    """Wait at most ``timeout`` seconds; the sockets the server has not closed by then."""
-    left = list(sockets)
-    for sock in left:
-        sock.setblocking(False)
-    deadline = time.monotonic() + timeout
-    while left and time.monotonic() < deadline:
-        readable, _, _ = select.select(left, [], [], 0.2)
-        for sock in readable:
-            if _closed_by_server(sock):
-                left.remove(sock)
-    return left
 
 
 def test_a_thousand_idle_sockets_do_not_starve_a_normal_sender(tmp_path, db):
@@ -100,7 +61,7 @@ def test_past_the_connection_limit_idle_sockets_make_room_for_real_senders(tmp_p
         with idle_sockets(served.port, _room_for_sockets(400)) as held:
             codes = _send_batches(served.url)
             # The idle ones pushed each other out: most are closed by now, quickly.
-            still_open = _wait_closed(held, timeout=5)
+            still_open = wait_closed(held, timeout=5)
     finally:
         assert served.stop() == 0
 
@@ -139,17 +100,13 @@ def test_connections_that_do_not_send_a_whole_request_are_closed(collector):
         "half a head": head,
         "half a body": full_head + body[: len(body) // 2],
     }
-    sockets = {}
-    for name, data in sent.items():
-        sockets[name] = socket.create_connection(("127.0.0.1", collector.port), timeout=10)
-        if data:
-            sockets[name].sendall(data)
+    sockets = opened(collector.port, sent)
     answered = socket.create_connection(("127.0.0.1", collector.port), timeout=10)
     answered.sendall(full_head + body)
     assert answered.recv(65536).startswith(b"HTTP/1.1 204")
     sockets["idle after an answer"] = answered
     try:
-        left = _wait_closed(list(sockets.values()), timeout=server.REQUEST_TIMEOUT + 10)
+        left = wait_closed(list(sockets.values()), timeout=server.REQUEST_TIMEOUT + 10)
         assert [name for name, sock in sockets.items() if sock in left] == []
         guard = collector.service.guard
         assert guard.timed_out >= 3  # the three that never sent a whole request

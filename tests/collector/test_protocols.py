@@ -17,7 +17,7 @@ import pytest
 from doorstep.collector import connections, server
 from doorstep.events import wire
 from tests.collector.conftest import count, make_body
-from tests.collector.test_connections import _wait_closed, idle_sockets
+from tests.collector.sockets import idle_sockets, opened, wait_closed
 
 TIMEOUT = 2.0  # the request deadline of these servers, in seconds
 
@@ -78,17 +78,13 @@ def test_whole_requests_are_answered_and_half_sent_ones_closed(running):
         "half a head": whole[:40],
         "half a body": whole[: len(whole) - len(body) // 2],
     }
-    sockets = {}
-    for name, data in sent.items():
-        sockets[name] = socket.create_connection(("127.0.0.1", running.port), timeout=10)
-        if data:
-            sockets[name].sendall(data)
+    sockets = opened(running.port, sent)
     answered = socket.create_connection(("127.0.0.1", running.port), timeout=10)
     answered.sendall(whole)
     assert _answers(answered, 1) == [b"HTTP/1.1 204 No Content"]
     sockets["idle after an answer"] = answered
     try:
-        left = _wait_closed(list(sockets.values()), timeout=TIMEOUT + 10)
+        left = wait_closed(list(sockets.values()), timeout=TIMEOUT + 10)
         assert [name for name, sock in sockets.items() if sock in left] == []
         assert running.service.guard.timed_out >= 3
     finally:
@@ -124,7 +120,7 @@ def test_a_head_past_the_cap_is_400_and_closed(running):
         for offset in range(0, len(head), 1024):
             sock.sendall(head[offset : offset + 1024])
         assert _answers(sock, 1) == [b"HTTP/1.1 400 Bad Request"]
-        assert _wait_closed([sock], timeout=10) == []
+        assert wait_closed([sock], timeout=10) == []
     assert running.service.guard.timed_out == 0  # the cap closed it, not the deadline
 
 
@@ -167,7 +163,7 @@ def test_past_the_limit_the_longest_waiting_idle_connection_makes_room(db, http)
     try:
         with idle_sockets(served.port, 60) as held:
             # 40 of them are pushed out by the ones after them, the oldest first.
-            assert len(_wait_closed(held[:40], timeout=10)) == 0
+            assert len(wait_closed(held[:40], timeout=10)) == 0
             with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
                 sock.sendall(_request(wire.encode(make_body())))
                 assert _answers(sock, 1) == [b"HTTP/1.1 204 No Content"]
