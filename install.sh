@@ -845,7 +845,8 @@ remove_verified() {
 # is left as it is (with curl | sh it is the pipe). A signal meanwhile waits until that
 # process has ended, when the outcome says whether the install stands: a wizard that
 # is cut short never undoes a finished install. The command line, which only setup
-# needs, is imported after finish.
+# needs, is imported after finish, and a second interpreter compiles it meanwhile
+# (see install/precompile.py in the package).
 finish_and_ask() {
     current_stage="link"
     set -- _install finish --venv "$venv" --tool "$tool" --python "$python" \
@@ -866,11 +867,17 @@ finish_and_ask() {
     trap 'fa_signal=HUP' HUP
     {
         fi_out=$("$venv/bin/python" -I -c 'import sys
+from doorstep.install import precompile
+compiler = precompile.start(close=(3,))
 from doorstep.install import steps
 def main(argv):
     from doorstep.cli import main
     return main(argv)
-sys.exit(steps.finish_then_setup(sys.argv[1:], main, 3))' "$@" 3>&1 1>&4 4>&-)
+try:
+    code = steps.finish_then_setup(sys.argv[1:], main, 3)
+finally:
+    precompile.wait(compiler)
+sys.exit(code)' "$@" 3>&1 1>&4 4>&-)
     } 4>&1
     fi_rc=$?
     trap 'on_signal INT' INT

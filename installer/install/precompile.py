@@ -1,0 +1,116 @@
+"""install.sh's last Python process compiles half of what it will run on the second core.
+
+A new environment holds no bytecode (uv and pip leave compiling to the first import),
+so the first run of the link, path and wizard stages spends about half its time
+compiling doorstep. ``start`` hands the wizard stage's half (``LATER``, the modules
+``setup`` imports once ``finish`` is done) to a second interpreter while this one
+compiles and runs ``finish``; by the time ``setup`` imports them, their bytecode is
+there. Both write bytecode the way the import system does (to a temporary name, then
+renamed), so a module compiled by both, or by neither, is only time, never a fault.
+
+``wait`` is called before the process ends, so nothing outlives the install and
+install.sh never removes an environment that something still writes into.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
+
+# In the order setup imports them, from the doorstep package's folder;
+# tests/install/test_precompile.py keeps the list in step.
+LATER = (
+    "__main__.py",
+    "cli/__init__.py",
+    "cli/commands.py",
+    "cli/dispatch.py",
+    "onboarding/__init__.py",
+    "foundation/flags.py",
+    "consent/decision.py",
+    "delivery/__init__.py",
+    "consent/policy.py",
+    "consent/standing.py",
+    "events/__init__.py",
+    "events/schema.py",
+    "delivery/telemetry.py",
+    "events/envelope.py",
+    "install/stages.py",
+    "onboarding/setup.py",
+    "events/schema_toml.py",
+    "delivery/spool.py",
+    "delivery/choice.py",
+    # With consent on (--telemetry, or a saved yes): the skipped steps and the send.
+    "onboarding/wizard.py",
+    "delivery/agreement.py",
+    "delivery/sender.py",
+)
+# And then the one dependency setup imports (it saves the choice as TOML).
+LATER_ELSEWHERE = ("tomli_w/_writer.py", "tomli_w/__init__.py")
+
+# -S: py_compile needs no site-packages. A file that cannot be compiled is left to the
+# import that needs it, which reports it as it always would; a Ctrl-C ends it quietly.
+_COMPILE = """import sys
+try:
+    import py_compile
+    for path in sys.argv[1:]:
+        try:
+            py_compile.compile(path, doraise=True)
+        except Exception:
+            pass
+except BaseException:
+    pass
+"""
+
+
+def later_files() -> list[str]:
+    """``LATER`` as the paths of this installation's files."""
+    # This file is doorstep/install/precompile.py: the package's folder is two up.
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    files = [os.path.join(here, name) for name in LATER]
+    for name in LATER_ELSEWHERE:
+        # Found the way the import system will look: the first folder on sys.path.
+        for entry in sys.path:
+            if os.path.isfile(os.path.join(entry or ".", name)):
+                files.append(os.path.abspath(os.path.join(entry or ".", name)))
+                break
+    return files
+
+
+def start(close: Sequence[int] = (), files: Optional[Sequence[str]] = None) -> Optional[int]:
+    """The process id of the compiler of ``files`` (default: ``later_files()``), or None
+    when none could be started.
+
+    It reads and writes nothing but bytecode: its standard streams are /dev/null, and
+    ``close`` names descriptors it must not hold open (install.sh waits for the end of
+    the one that carries finish's outcome).
+    """
+    files = later_files() if files is None else files
+    argv = [sys.executable, "-I", "-S", "-c", _COMPILE, *files]
+    try:
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ]
+        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in close]
+        return os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions)
+    except (OSError, AttributeError):  # no posix_spawn here: the first import compiles
+        return None
+
+
+def wait(pid: Optional[int]) -> None:
+    """Reap the compiler (it only ever compiles a bounded list of files)."""
+    if pid is None:
+        return
+    try:
+        os.waitpid(pid, 0)
+    except (ChildProcessError, InterruptedError, OSError):
+        pass
+
+
+__all__ = ["LATER", "LATER_ELSEWHERE", "later_files", "start", "wait"]
