@@ -138,6 +138,9 @@ init_state() {
     source_from_env=0
     expected_sha256=""
     verify_dir=""
+    python_marker=""
+    sync_req=""
+    sync_dir=""
 }
 
 parse_args() {
@@ -544,7 +547,8 @@ find_python() {
     # environment (on a line of its own, empty for none), then its version, whether it is
     # new enough, whether its own pip can install into another environment (pip >= 22.3
     # has --python), the first folder named in its arguments that is not UTF-8 (see
-    # check_encoding; - for none), and its real path.
+    # check_encoding; - for none), and its real path. Between them, on a line of its
+    # own, the marker that pins uv sync's resolution to this interpreter and machine.
     fp_pip='runner = ""
 try:
     import pip
@@ -563,6 +567,10 @@ except Exception:
 v = sys.version_info
 $fp_pip
 print(runner)
+marker = ''
+if v >= (3, 9):
+    marker = \"sys_platform == '%s' and platform_machine == '%s' and implementation_name == '%s' and python_version == '%d.%d'\" % (sys.platform, os.uname().machine, sys.implementation.name, v[0], v[1])
+print(marker)
 bad = '-'
 if v >= (3, 9):
     for arg in sys.argv[1:]:
@@ -585,6 +593,8 @@ print('%d.%d %d %d %s %s' % (v[0], v[1], v >= (3, 9), p, bad, sys.executable))"
             "ZDOTDIR=${ZDOTDIR:-}" </dev/null 2>/dev/null) || continue
         fp_runner=${fp_info%%"$fp_newline"*}
         fp_info=${fp_info#*"$fp_newline"}
+        fp_marker=${fp_info%%"$fp_newline"*}
+        fp_info=${fp_info#*"$fp_newline"}
         fp_version=${fp_info%% *}
         fp_rest=${fp_info#* }
         if [ "${fp_rest%% *}" = 1 ]; then
@@ -596,6 +606,7 @@ print('%d.%d %d %d %s %s' % (v[0], v[1], v >= (3, 9), p, bad, sys.executable))"
             python=${fp_rest#* }
             [ -n "$python" ] || python=$(command -v "$fp_name")
             python_version=$fp_version
+            python_marker=$fp_marker
             return 0
         fi
         [ -n "$fp_old" ] || fp_old="$fp_name is $fp_version"
@@ -785,6 +796,12 @@ make_environment() {
         moved_aside=1
     fi
     building=1
+    [ "$tool" = uv ] && sync_requirement
+    # With a requirement to name, uv sync makes the environment in the package stage.
+    [ -n "$sync_req" ] || make_venv
+}
+
+make_venv() {
     if [ "$tool" = uv ]; then
         fail_log=$("$uv" venv --quiet --python "$python" "$venv" </dev/null 2>&1)
     elif [ "$python_pip" = 1 ]; then
@@ -807,7 +824,9 @@ install_package() {
         say "installing $source_label"
     fi
     # Like uv, pip leaves compiling to the first import: only what runs gets compiled.
-    if [ "$tool" = uv ]; then
+    if [ -n "$sync_req" ]; then
+        sync_package
+    elif [ "$tool" = uv ]; then
         fail_log=$("$uv" pip install --python "$venv/bin/python" "$source" </dev/null 2>&1)
     elif [ -n "$pip_runner" ]; then
         # What pip --python runs, without the first pip that only starts it.
@@ -832,6 +851,86 @@ install_package() {
     installed_version "$venv"
     new_version=$iv_version
     package_done=1
+}
+
+# uv sync of a throwaway project makes the environment and fills it in one start, where
+# uv pip install first asks the new interpreter about itself (~40 ms: uv keeps the
+# answer under the interpreter's path, and a first install is always at a new path).
+# The project names what to install as NAME @ file URL, so only a source that names its
+# package goes to it: this checkout, a wheel, or a requirement (sync_req; empty
+# otherwise: a folder, an sdist or a URL go to uv pip install as they are, and so does
+# anything a file URL or a TOML string would have to escape). Like uv tool install,
+# uv sync reads uv's own settings and its environment variables, not uv.toml's [pip].
+sync_requirement() {
+    sync_req=""
+    case "$python_marker" in "" | *[!A-Za-z0-9_.\ \'=]*) return 0 ;; esac
+    if [ "$source" = "$checkout" ]; then
+        sr_name=$PRODUCT_PACKAGE
+        sr_path=$source
+    else
+        case "$source" in
+            *-*.whl)
+                [ -f "$source" ] || return 0
+                sr_path=$source
+                sr_name=${source##*/}
+                sr_name=${sr_name%%-*}
+                ;;
+            "" | [!A-Za-z0-9]* | *[!A-Za-z0-9._,=!~\<\>-]*) return 0 ;;
+            *)
+                [ -e "$source" ] || sync_req=$source # not a folder named by its bare name
+                return 0
+                ;;
+        esac
+    fi
+    case "$sr_path" in /*) ;; *) sr_path="$PWD/$sr_path" ;; esac
+    case "$sr_name$sr_path" in "" | *[!A-Za-z0-9._/+~-]*) return 0 ;; esac
+    sync_req="$sr_name @ file://$sr_path"
+}
+
+# The project is its own workspace in a private temporary folder, so no pyproject.toml
+# above it has a say, and its resolution is pinned to this interpreter and machine, as
+# uv pip install's is. When uv sync fails before the environment exists (a uv too old
+# for it, say), the environment and the package are made the usual way, each failure
+# named for its stage; a failure after that is the package's. The project's name is
+# the environment's prompt, so it is the one uv venv gives, the folder's name.
+sync_package() {
+    sp_rc=1
+    sync_dir=$(mktemp -d "${TMPDIR:-/tmp}/$PRODUCT_NAME-install.XXXXXX" 2>/dev/null) || sync_dir=""
+    if [ -n "$sync_dir" ] && {
+        printf '[project]\nname = "venv"\nversion = "0"\n'
+        printf 'requires-python = ">=%s"\ndependencies = ["%s"]\n\n' "$python_version" "$sync_req"
+        printf '[tool.uv]\npackage = false\nenvironments = ["%s"]\n\n' "$python_marker"
+        printf '[tool.uv.workspace]\nmembers = []\n'
+    } >"$sync_dir/pyproject.toml" 2>/dev/null; then
+        sp_rc=0
+        # A lock the person asked for elsewhere means nothing to this throwaway one, and
+        # the lock file uv keeps in TMPDIR while it syncs goes with the project's folder.
+        fail_log=$(
+            unset UV_LOCKED UV_FROZEN VIRTUAL_ENV
+            UV_PROJECT_ENVIRONMENT=$venv
+            TMPDIR=$sync_dir
+            export UV_PROJECT_ENVIRONMENT TMPDIR
+            "$uv" sync --quiet --project "$sync_dir" --python "$python" </dev/null 2>&1
+        ) || sp_rc=$?
+    fi
+    remove_sync_dir
+    if [ "$sp_rc" = 0 ] && [ -x "$venv/bin/python" ]; then
+        rm -f "$venv/.lock" # uv's lock for later syncs, which never come
+        return 0
+    elif [ "$sp_rc" != 0 ] && [ -e "$venv" ]; then
+        return "$sp_rc"
+    fi
+    rm -rf "$venv"
+    sync_req=""
+    current_stage=environment
+    make_venv
+    current_stage=package
+    fail_log=$("$uv" pip install --python "$venv/bin/python" "$source" </dev/null 2>&1)
+}
+
+remove_sync_dir() {
+    [ -z "$sync_dir" ] || rm -rf "$sync_dir"
+    sync_dir=""
 }
 
 remove_verified() {
@@ -972,6 +1071,7 @@ report_failure() {
 
 roll_back() {
     remove_verified
+    remove_sync_dir
     if [ "$building" = 1 ]; then
         # A fresh install has no other environment to report with: this one, before it goes.
         [ "$package_done" = 1 ] && [ "$moved_aside" = 0 ] && report_failure "$venv" --wait
