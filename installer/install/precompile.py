@@ -8,13 +8,16 @@ compiles and runs ``finish``; by the time ``setup`` imports them, their bytecode
 there. Both write bytecode the way the import system does (to a temporary name, then
 renamed), so a module compiled by both, or by neither, is only time, never a fault.
 
-``wait`` is called before the process ends, so nothing outlives the install and
-install.sh never removes an environment that something still writes into.
+``wait`` is called before the process ends: it stops the compiler between two files
+(what setup did not need, such as the modules of the send, is compiled when first
+used) and reaps it, so nothing outlives the install and install.sh never removes an
+environment that something still writes into.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -54,10 +57,24 @@ LATER_ELSEWHERE = ("tomli_w/_writer.py", "tomli_w/__init__.py")
 
 # -S: py_compile needs no site-packages. A file that cannot be compiled is left to the
 # import that needs it, which reports it as it always would; a Ctrl-C ends it quietly.
+# A file whose bytecode is already newer (the first interpreter got there first) is
+# skipped, and SIGTERM (from ``wait``) stops it between two files, never halfway
+# through writing one, which would leave a temporary file behind.
 _COMPILE = """import sys
 try:
-    import py_compile
+    import signal
+    stop = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.append(signum))
+    import os, py_compile
+    from importlib.util import cache_from_source
     for path in sys.argv[1:]:
+        if stop:
+            break
+        try:
+            if os.stat(cache_from_source(path)).st_mtime >= os.stat(path).st_mtime:
+                continue
+        except OSError:
+            pass
         try:
             py_compile.compile(path, doraise=True)
         except Exception:
@@ -104,9 +121,14 @@ def start(close: Sequence[int] = (), files: Optional[Sequence[str]] = None) -> O
 
 
 def wait(pid: Optional[int]) -> None:
-    """Reap the compiler (it only ever compiles a bounded list of files)."""
+    """Stop the compiler between two files, and reap it: what it has not compiled yet
+    is left to the import that needs it."""
     if pid is None:
         return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:  # it has ended already
+        pass
     try:
         os.waitpid(pid, 0)
     except OSError:  # already reaped, or interrupted: nothing is left to wait for

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -71,24 +72,77 @@ def test_the_compiler_writes_bytecode_for_what_compiles_and_says_nothing(tmp_pat
     good.write_text("VALUE = 1\n", encoding="utf-8")
     bad = tmp_path / "bad.py"
     bad.write_text("def (:\n", encoding="utf-8")
-    script = (
-        "import sys\n"
-        "from doorstep.install import precompile\n"
-        "pid = precompile.start(files=sys.argv[1:])\n"
-        "assert pid is not None\n"
-        "precompile.wait(pid)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(good), str(bad), str(tmp_path / "absent.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = Path(importlib.util.cache_from_source(str(good)))
+
+    # good.py last: once its bytecode is there, the other two have had their turn.
+    result = _compile_in_a_child([bad, tmp_path / "absent.py", good], until=done)
 
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
-    assert Path(importlib.util.cache_from_source(str(good))).is_file()
+    assert done.is_file()
     assert not Path(importlib.util.cache_from_source(str(bad))).exists()
 
 
 def test_waiting_for_no_compiler_is_nothing() -> None:
     precompile.wait(None)  # no posix_spawn, or it failed: the install goes on
+
+
+def _compile_in_a_child(
+    files: list[Path], until: Optional[Path] = None
+) -> subprocess.CompletedProcess[str]:
+    """A process that starts the compiler on ``files``, lets it run until ``until`` exists
+    (at most 30 s), then waits for it as install.sh's last stage does."""
+    script = (
+        "import os, sys, time\n"
+        "from doorstep.install import precompile\n"
+        "until, files = sys.argv[1], sys.argv[2:]\n"
+        "pid = precompile.start(files=files)\n"
+        "assert pid is not None\n"
+        "deadline = time.monotonic() + 30\n"
+        "while until and not os.path.exists(until) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "precompile.wait(pid)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, str(until or ""), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_bytecode_newer_than_its_source_is_left_as_it_is(tmp_path: Path) -> None:
+    module = tmp_path / "done.py"
+    module.write_text("VALUE = 1\n", encoding="utf-8")
+    cached = Path(importlib.util.cache_from_source(str(module)))
+    cached.parent.mkdir()
+    cached.write_bytes(b"written by the first interpreter")
+    later = module.stat().st_mtime + 10
+    os.utime(cached, (later, later))
+    other = tmp_path / "other.py"
+    other.write_text("VALUE = 2\n", encoding="utf-8")
+
+    result = _compile_in_a_child(
+        [module, other], until=Path(importlib.util.cache_from_source(str(other)))
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert cached.read_bytes() == b"written by the first interpreter"
+
+
+def test_wait_stops_the_compiler_between_files_and_leaves_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    body = "".join(f"def f{n}(x):\n    return [x * {n} for _ in range(3)]\n" for n in range(400))
+    files = []
+    for number in range(300):
+        path = tmp_path / f"m{number}.py"
+        path.write_text(body, encoding="utf-8")
+        files.append(path)
+
+    # Told to stop once it has compiled the first file: far from the end of the list.
+    result = _compile_in_a_child(files, until=Path(importlib.util.cache_from_source(str(files[0]))))
+
+    assert result.returncode == 0, result.stderr
+    written = sorted((tmp_path / "__pycache__").iterdir())
+    assert [p.name for p in written if not p.name.endswith(".pyc")] == []  # no halfway files
+    assert 0 < len(written) < len(files)
