@@ -913,13 +913,14 @@ sync_package() {
             "$uv" sync --quiet --project "$sync_dir" --python "$python" </dev/null 2>&1
         ) || sp_rc=$?
     fi
-    remove_sync_dir
     if [ "$sp_rc" = 0 ] && [ -x "$venv/bin/python" ]; then
-        rm -f "$venv/.lock" # uv's lock for later syncs, which never come
+        # With the project goes uv's lock for later syncs of the environment (none come).
+        rm -rf "$sync_dir" "$venv/.lock"
+        sync_dir=""
         return 0
-    elif [ "$sp_rc" != 0 ] && [ -e "$venv" ]; then
-        return "$sp_rc"
     fi
+    remove_sync_dir
+    [ "$sp_rc" = 0 ] || [ ! -e "$venv" ] || return "$sp_rc"
     rm -rf "$venv"
     sync_req=""
     current_stage=environment
