@@ -130,11 +130,13 @@ def breakdown(
         last = ["sh", "-c", 'exec "$@" 3>/dev/null', "sh", venv_python, "-I", "-c", code]
         last += [str(len(finish)), *finish, *setup]
         probe = [python, "-IS", "-c", "import os, sys; os.fsencode(sys.argv[1])", str(home)]
-        package = [uv, "pip", "install", "-q", "--python", venv_python, str(wheel)]
+        project = home / "project"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(sync_project(wheel, python))
+        sync = [uv, "sync", "-q", "--project", str(project), "--python", python]
         steps = {
             "python3 probe (preflight)": probe,
-            "uv venv (environment)": [uv, "venv", "-q", "--python", python, str(venv)],
-            "uv pip install (package)": package,
+            "uv sync (environment and package)": sync,
             "link, path, receipt, setup --no-telemetry (one Python)": last,
             "the same again, bytecode now compiled": last,
             "the new environment's python -I -c pass": [venv_python, "-I", "-c", "pass"],
@@ -142,26 +144,40 @@ def breakdown(
         for name, argv in steps.items():
             os.sync()
             started = time.perf_counter()
-            run(argv, here, name)
+            run(argv, dict(here, UV_PROJECT_ENVIRONMENT=str(venv)), name)
             parts.setdefault(name, []).append(time.perf_counter() - started)
         shutil.rmtree(home)
-    # uv asks an interpreter it has not seen at that path about itself before installing
-    # (its answer is cached under the path); every first install is at a new path, so
-    # install.sh always pays that. The same install into an environment remade at one
-    # path shows what the question costs: only the first of these runs asks.
-    seen = work / "seen-path" / "venv"
-    for number in range(runs + 1):
-        if seen.parent.exists():
-            shutil.rmtree(seen.parent)
-        run([uv, "venv", "-q", "--python", python, str(seen)], env, "uv venv (seen path)")
+        # What uv sync replaced: uv asks a new environment's interpreter about itself
+        # before it installs into it, and every first install is at a new path.
+        home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
+        venv = home / "venv"
         os.sync()
         started = time.perf_counter()
-        package = [uv, "pip", "install", "-q", "--python", str(seen / "bin" / "python")]
-        run([*package, str(wheel)], env, "uv pip install (seen path)")
-        if number:
-            name = "uv pip install, into a path uv has seen (no interpreter query)"
-            parts.setdefault(name, []).append(time.perf_counter() - started)
+        run([uv, "venv", "-q", "--python", python, str(venv)], env, "uv venv")
+        package = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python")]
+        run([*package, str(wheel)], env, "uv pip install")
+        name = "for comparison: uv venv + uv pip install, the two steps uv sync replaced"
+        parts.setdefault(name, []).append(time.perf_counter() - started)
+        shutil.rmtree(home)
     return parts
+
+
+def sync_project(wheel: Path, python: str) -> str:
+    """The throwaway project install.sh's sync_package writes for a wheel."""
+    probe = (
+        "import os, sys; v = sys.version_info; print('%d.%d' % v[:2]); print(\"sys_platform == "
+        "'%s' and platform_machine == '%s' and implementation_name == '%s' and python_version "
+        "== '%d.%d'\" % (sys.platform, os.uname().machine, sys.implementation.name, *v[:2]))"
+    )
+    version, marker = subprocess.run(
+        [python, "-IS", "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split("\n")[:2]
+    name = wheel.name.split("-")[0]
+    return (
+        f'[project]\nname = "venv"\nversion = "0"\nrequires-python = ">={version}"\n'
+        f'dependencies = ["{name} @ file://{wheel}"]\n\n[tool.uv]\npackage = false\n'
+        f'environments = ["{marker}"]\n\n[tool.uv.workspace]\nmembers = []\n'
+    )
 
 
 def load_average() -> str:
