@@ -809,6 +809,7 @@ make_venv() {
     else
         fail_log=$("$python" -m venv "$venv" </dev/null 2>&1)
     fi || {
+        signalled $?
         classify venv_failed
         fail "$fail_class" "could not create the environment $venv" "$(hint_for "check the messages above, then run this installer again")"
     }
@@ -839,6 +840,7 @@ install_package() {
         fail_log=$("$venv/bin/python" -m pip install --no-compile --no-warn-script-location \
             "$source" </dev/null 2>&1)
     fi || {
+        signalled $?
         classify package_failed
         fail "$fail_class" "could not install $source_label" \
             "$(hint_for "check that $source_label is right and that the package index is reachable, then run this installer again")"
@@ -920,6 +922,7 @@ sync_package() {
         return 0
     fi
     remove_sync_dir
+    signalled "$sp_rc"
     [ "$sp_rc" = 0 ] || [ ! -e "$venv" ] || return "$sp_rc"
     rm -rf "$venv"
     sync_req=""
@@ -1106,6 +1109,16 @@ fail() {
     fi
     [ "$fail_class" = interrupted ] && exit 130
     exit 1
+}
+
+# A tool that Ctrl-C (or a hang-up, or a kill) ended exits 128 + the signal's number,
+# and the shell may see that before it runs its own trap: the failure is the signal's.
+signalled() {
+    case "$1" in
+        129) on_signal HUP ;;
+        130) on_signal INT ;;
+        143) on_signal TERM ;;
+    esac
 }
 
 on_signal() {

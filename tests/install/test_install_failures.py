@@ -282,6 +282,28 @@ def test_ctrl_c_during_the_package_stage_undoes_everything(
     assert differences(before, snapshot(home)) == []
 
 
+@pytest.mark.parametrize(("status", "signal_name"), [(130, "INT"), (143, "TERM"), (129, "HUP")])
+def test_a_tool_ended_by_a_signal_is_an_interrupted_install_even_before_the_trap_runs(
+    kit: Kit, home: Path, tmp_path: Path, status: int, signal_name: str
+) -> None:
+    # The race the Ctrl-C test above can lose: uv, which shares the process group, dies
+    # of the signal and the shell sees its 128 + N before running its own trap. A uv
+    # that exits so stands for it; nothing else about the install is faked.
+    before = snapshot(home)
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    (stub / "uv").write_text(f"#!/bin/sh\nexit {status}\n", encoding="utf-8")
+    (stub / "uv").chmod(0o755)
+    env = offline_env(kit, home, path=f"{stub}{os.pathsep}{os.environ['PATH']}")
+
+    result = install(kit, env, "--no-telemetry")
+
+    assert result.returncode == 130, result.stderr
+    assert f"install failed at the package stage: interrupted ({signal_name})" in result.stderr
+    assert "nothing was installed" in result.stderr
+    assert differences(before, snapshot(home)) == []
+
+
 def test_a_failure_after_success_keeps_the_previous_link_working(
     kit: Kit, env: dict[str, str], home: Path
 ) -> None:
