@@ -971,7 +971,7 @@ finish_and_ask() {
     {
         fi_out=$("$venv/bin/python" -I -c 'import sys
 from doorstep.install import precompile
-compiler = precompile.start(close=(3,))
+compiler = precompile.start(close=(3,), screens=precompile.may_ask(sys.argv))
 from doorstep.install import steps
 def main(argv):
     from doorstep.cli import main

@@ -12,12 +12,15 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
 from doorstep.install import precompile
+from tests.install.install_run import Kit
+from tests.support import first_frame
 
 # A fresh process: everything finish imports, then what setup adds, as install.sh runs them.
 _IMPORTED_BY_SETUP = """import json, sys
@@ -146,3 +149,64 @@ def test_wait_stops_the_compiler_between_files_and_leaves_no_temporary_file(
     written = sorted((tmp_path / "__pycache__").iterdir())
     assert [p.name for p in written if not p.name.endswith(".pyc")] == []  # no halfway files
     assert 0 < len(written) < len(files)
+
+
+def test_the_first_frame_list_is_what_the_wizard_imports() -> None:
+    listed = Path(precompile.first_frame_list()).read_text(encoding="utf-8")
+    found = first_frame.render(first_frame.collect())
+    assert listed == found, "run: python -m tests.support.first_frame --write"
+
+
+def test_the_wheel_carries_the_first_frame_list(kit: Kit) -> None:
+    with zipfile.ZipFile(kit.wheel) as wheel:
+        names = wheel.namelist()
+    assert "doorstep/install/first_frame.txt" in names
+
+
+@pytest.mark.parametrize(
+    ("words", "asks"),
+    [
+        (["--product", "acme", "setup", "--install-trace", "kind=fresh"], True),
+        (["--product", "acme", "setup", "--inline"], True),
+        (["--product", "acme", "setup", "--yes"], False),
+        (["--product", "acme", "setup", "--no-telemetry"], False),
+        (["--product", "acme", "setup", "--telemetry"], False),
+    ],
+)
+def test_the_screens_are_compiled_only_when_setup_may_ask(words: list[str], asks: bool) -> None:
+    assert precompile.may_ask(["-c", "2", "_install", "finish", *words]) is asks
+
+
+def test_a_listed_file_is_found_in_the_first_folder_on_sys_path_that_holds_it(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for root in (first, second):
+        (root / "pkg").mkdir(parents=True)
+        (root / "pkg" / "mod.py").write_text("VALUE = 1\n", encoding="utf-8")
+    (second / "only_here.py").write_text("VALUE = 2\n", encoding="utf-8")
+    listing = tmp_path / "list.txt"
+    listing.write_text("# a comment\nonly_here.py\nmissing.py\npkg/mod.py\n", encoding="utf-8")
+    last = Path(importlib.util.cache_from_source(str(first / "pkg" / "mod.py")))
+    script = (
+        "import os, sys, time\n"
+        "from doorstep.install import precompile\n"
+        "sys.path[:0] = sys.argv[1:3]\n"
+        "pid = precompile.start(files=['@' + sys.argv[3]])\n"
+        "deadline = time.monotonic() + 30\n"
+        "while not os.path.exists(sys.argv[4]) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "precompile.wait(pid)\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(first), str(second), str(listing), str(last)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert last.is_file()
+    assert Path(importlib.util.cache_from_source(str(second / "only_here.py"))).is_file()
+    assert not (second / "pkg" / "__pycache__").exists()  # the first folder's copy won
