@@ -49,6 +49,14 @@ def run(argv: list[str], env: Mapping[str, str], what: str) -> subprocess.Comple
     return result
 
 
+def wheelhouse() -> Path:
+    """The dependencies' wheels that `sh tests/run.sh` downloads into build/wheelhouse."""
+    dependencies = ROOT / "build" / "wheelhouse"
+    if not any(dependencies.glob("setuptools-*.whl")):
+        sys.exit(f"no wheelhouse at {dependencies}: run `sh tests/run.sh` first")
+    return dependencies
+
+
 def find_uv() -> str:
     here = Path(sys.executable).parent / "uv"
     found = str(here) if here.exists() else shutil.which("uv")
@@ -191,9 +199,7 @@ def main() -> int:
         "--baseline", type=Path, default=None, help="another install.sh to time in the same runs"
     )
     args = parser.parse_args()
-    dependencies = ROOT / "build" / "wheelhouse"
-    if not any(dependencies.glob("setuptools-*.whl")):
-        sys.exit(f"no wheelhouse at {dependencies}: run `sh tests/run.sh` first")
+    dependencies = wheelhouse()
     uv = find_uv()
     python = python3()
     load_before = load_average()
