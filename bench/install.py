@@ -142,17 +142,20 @@ def breakdown(
         project.mkdir()
         (project / "pyproject.toml").write_text(sync_project(wheel, python))
         sync = [uv, "sync", "-q", "--project", str(project), "--python", python]
+        # As install.sh runs it: into the environment's folder, uv's lock file in TMPDIR
+        # going with the project's folder.
+        sync_env = dict(here, UV_PROJECT_ENVIRONMENT=str(venv), TMPDIR=str(project))
         steps = {
-            "python3 probe (preflight)": probe,
-            "uv sync (environment and package)": sync,
-            "link, path, receipt, setup --no-telemetry (one Python)": last,
-            "the same again, bytecode now compiled": last,
-            "the new environment's python -I -c pass": [venv_python, "-I", "-c", "pass"],
+            "python3 probe (preflight)": (probe, here),
+            "uv sync (environment and package)": (sync, sync_env),
+            "link, path, receipt, setup --no-telemetry (one Python)": (last, here),
+            "the same again, bytecode now compiled": (last, here),
+            "the new environment's python -I -c pass": ([venv_python, "-I", "-c", "pass"], here),
         }
-        for name, argv in steps.items():
+        for name, (argv, step_env) in steps.items():
             os.sync()
             started = time.perf_counter()
-            run(argv, dict(here, UV_PROJECT_ENVIRONMENT=str(venv)), name)
+            run(argv, step_env, name)
             parts.setdefault(name, []).append(time.perf_counter() - started)
         shutil.rmtree(home)
         # What uv sync replaced: uv asks a new environment's interpreter about itself

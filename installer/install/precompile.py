@@ -12,7 +12,7 @@ When setup may show the wizard (``may_ask``), the compiler goes on with what the
 wizard's first frame imports (``FIRST_FRAME``: Textual, Rich and the screens, some 200
 files and 2.5 MB of source) from the far end of the order they are imported in, while
 the first interpreter imports them from the near end: the two meet in the middle, and
-the first frame of a first install comes about a third of a second sooner.
+the first frame of a first install comes about half a second sooner (BENCHMARKS.md).
 
 ``wait`` is called before the process ends: it stops the compiler between two files
 (what setup did not need, such as the modules of the send, is compiled when first

@@ -31,6 +31,7 @@ HEADER = (
 _HARNESS = ("textual.pilot", "textual.drivers.headless_driver")
 
 _COLLECT = """import asyncio, json, sys
+# Loaded already when setup decides to show the wizard: not the first frame's to compile.
 from doorstep.cli import main
 from doorstep.delivery.telemetry import Recorder
 from doorstep.foundation import product
