@@ -90,14 +90,16 @@ def test_waiting_for_no_compiler_is_nothing() -> None:
 
 
 def _compile_in_a_child(
-    files: list[Path], until: Optional[Path] = None
+    files: list[Path], until: Optional[Path] = None, sys_path: tuple[Path, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    """A process that starts the compiler on ``files``, lets it run until ``until`` exists
-    (at most 30 s), then waits for it as install.sh's last stage does."""
+    """A process that starts the compiler on ``files`` (``@LIST`` among them), with
+    ``sys_path`` first on its sys.path, lets it run until ``until`` exists (at most 30 s),
+    then waits for it as install.sh's last stage does."""
     script = (
         "import os, sys, time\n"
         "from doorstep.install import precompile\n"
-        "until, files = sys.argv[1], sys.argv[2:]\n"
+        "until, folders, *files = sys.argv[1:]\n"
+        "sys.path[:0] = [folder for folder in folders.split(os.pathsep) if folder]\n"
         "pid = precompile.start(files=files)\n"
         "assert pid is not None\n"
         "deadline = time.monotonic() + 30\n"
@@ -106,7 +108,8 @@ def _compile_in_a_child(
         "precompile.wait(pid)\n"
     )
     return subprocess.run(
-        [sys.executable, "-c", script, str(until or ""), *map(str, files)],
+        [sys.executable, "-c", script, str(until or ""), os.pathsep.join(map(str, sys_path))]
+        + [str(file) for file in files],
         capture_output=True,
         text=True,
         timeout=60,
@@ -188,23 +191,8 @@ def test_a_listed_file_is_found_in_the_first_folder_on_sys_path_that_holds_it(
     listing = tmp_path / "list.txt"
     listing.write_text("# a comment\nonly_here.py\nmissing.py\npkg/mod.py\n", encoding="utf-8")
     last = Path(importlib.util.cache_from_source(str(first / "pkg" / "mod.py")))
-    script = (
-        "import os, sys, time\n"
-        "from doorstep.install import precompile\n"
-        "sys.path[:0] = sys.argv[1:3]\n"
-        "pid = precompile.start(files=['@' + sys.argv[3]])\n"
-        "deadline = time.monotonic() + 30\n"
-        "while not os.path.exists(sys.argv[4]) and time.monotonic() < deadline:\n"
-        "    time.sleep(0.01)\n"
-        "precompile.wait(pid)\n"
-    )
 
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(first), str(second), str(listing), str(last)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _compile_in_a_child([Path(f"@{listing}")], until=last, sys_path=(first, second))
 
     assert result.returncode == 0, result.stderr
     assert last.is_file()
