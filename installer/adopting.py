@@ -64,6 +64,7 @@ class Telemetry:
         # This process now works for the product: its sender, its schema, its folders.
         product_module.activate(resolved)
         self._recorder = Recorder(resolved, env)
+        self._recorder.warn_as = resolved.command_name
 
     @classmethod
     def from_file(

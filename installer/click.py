@@ -16,7 +16,7 @@ an optional dependency (the ``click`` extra).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 try:
     import click
@@ -39,11 +39,15 @@ _HELP = {
 }
 
 
-def run(product: Union[str, Product], words: Sequence[str]) -> int:
+def run(product: Union[str, Product], words: Sequence[str], prog: Optional[str] = None) -> int:
     """Parse ``words`` (``telemetry status --json``, say) as the argparse commands do and
-    run them for ``product`` (a Product or an installed product's name); the exit code."""
-    name = product if isinstance(product, str) else product.name
-    parser = Parser(prog=name, add_help=False)
+    run them for ``product`` (a Product or an installed product's name); the exit code.
+
+    ``prog`` is what usage and errors call the tool: the name click was invoked by,
+    else the product's command."""
+    if prog is None:
+        prog = product if isinstance(product, str) else product.command_name
+    parser = Parser(prog=prog, add_help=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_argparse_commands(commands, product)
     try:
@@ -70,7 +74,7 @@ def _command(name: str, product: Union[str, Product]) -> Any:
     @click.command(name=name, help=_HELP[name], context_settings=settings, add_help_option=False)
     @click.pass_context
     def command(context: Any) -> None:
-        context.exit(run(product, [name, *context.args]))
+        context.exit(run(product, [name, *context.args], prog=context.find_root().info_name))
 
     return command
 

@@ -97,7 +97,7 @@ class OnboardingApp(DoorstepApp[Answer]):
         if isinstance(self.screen, PayloadScreen):
             return
         body, notes = self.wizard.payload()
-        self.push_screen(PayloadScreen(body, notes, self.wizard.product.name))
+        self.push_screen(PayloadScreen(body, notes, self.wizard.product.command_name))
 
     def action_cancel(self) -> None:
         self.exit(self.wizard.cancel())

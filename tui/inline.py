@@ -31,7 +31,7 @@ def explanation(wizard: Wizard) -> str:
         paragraphs = [
             f"Since you agreed, {display} can collect more: {kinds}. None of it has been "
             "sent; it stays unsent unless you agree now. Everything else stays as it is.",
-            f"See the exact data: '{product.name} telemetry preview'. "
+            f"See the exact data: '{product.command_name} telemetry preview'. "
             + onboarding.change_later(product),
         ]
         return "\n".join(textwrap.fill(text, WIDTH) for text in paragraphs) + "\n"
@@ -41,7 +41,7 @@ def explanation(wizard: Wizard) -> str:
         "Nothing has been sent so far.",
         f"Collected, and nothing else: the events {names}. {onboarding.envelope_line()}",
         "Never collected: " + "; ".join(onboarding.NEVER_COLLECTED) + ".",
-        f"See the exact data: '{product.name} telemetry preview'. "
+        f"See the exact data: '{product.command_name} telemetry preview'. "
         + onboarding.change_later(product),
     ]
     return "\n".join(textwrap.fill(text, WIDTH) for text in paragraphs) + "\n"

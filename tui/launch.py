@@ -72,7 +72,7 @@ def settings(product: Product) -> int:
     """Show the settings full-screen; 1 with one line when there is no terminal."""
     fd = open_terminal()
     if fd is None:
-        name = product.name
+        name = product.command_name
         raise DoorstepError(
             f"settings needs a terminal; use '{name} telemetry status|enable|disable|reset-id'"
         )

@@ -114,7 +114,7 @@ class SettingsScreen(Scrolling, Screen[None]):
 
     def show(self) -> None:
         """Redraw everything from ``self.report``."""
-        report, name = self.report, self.product.name
+        report, name = self.report, self.product.command_name
         self.query_one("#share", ShareToggle).value = chosen(report)
         self.query_one("#choice", Static).update(Content(choice_line(report)))
         self.query_one("#now", Static).update(Content(now_line(report)))
@@ -170,7 +170,7 @@ class SettingsScreen(Scrolling, Screen[None]):
 
     def action_payload(self) -> None:
         body, notes = preview.next_body(self.product)
-        self.app.push_screen(PayloadScreen(body, notes, self.product.name))
+        self.app.push_screen(PayloadScreen(body, notes, self.product.command_name))
 
     def action_sent(self) -> None:
         log = sent_log.as_json(self.where.state_dir)
@@ -178,7 +178,7 @@ class SettingsScreen(Scrolling, Screen[None]):
         notes = [f"{count} batch(es) sent from this machine, newest first (kept 30 days)"]
         self.app.push_screen(
             PayloadScreen(
-                log, notes, self.product.name, title="What was sent", source="telemetry log"
+                log, notes, self.product.command_name, title="What was sent", source="telemetry log"
             )
         )
 

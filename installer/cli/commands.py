@@ -143,19 +143,25 @@ def _add(subparsers: Any, product: Union[str, Product]) -> dict[str, argparse.Ar
 def run_command(args: argparse.Namespace, product: Union[str, Product]) -> int:
     """Run the parsed command for ``product`` (a Product or an installed product's name);
     the exit code, errors (a broken product file among them) as one line."""
-    name = product if isinstance(product, str) else product.name
+    found: list[Product] = []
 
-    def command() -> int:
+    def resolve() -> int:
         resolved = product_module.resolve(product)
         if resolved.events_json or resolved.usage:
             from doorstep.events import schema
 
             # A mistake in the tool's own events fails every command the same way.
             schema.for_product(resolved)
-        product_module.activate(resolved)
-        return _command(args, resolved)
+        found.append(resolved)
+        return 0
 
-    return guarded(name, command)
+    # Until the product is found, only its name is known; then its command speaks.
+    code = guarded(product if isinstance(product, str) else product.command_name, resolve)
+    if code != 0 or not found:
+        return code
+    resolved = found[0]
+    product_module.activate(resolved)
+    return guarded(resolved.command_name, lambda: _command(args, resolved))
 
 
 def _command(args: argparse.Namespace, product: Product) -> int:
@@ -190,7 +196,7 @@ def _print(text: str) -> None:
 
 def _warn(product: Product, warnings: Sequence[str]) -> None:
     for warning in warnings:
-        sys.stderr.write(f"{product.name}: warning: {warning}\n")
+        sys.stderr.write(f"{product.command_name}: warning: {warning}\n")
 
 
 def _telemetry(args: argparse.Namespace, product: Product) -> int:
@@ -221,7 +227,7 @@ def _telemetry(args: argparse.Namespace, product: Product) -> int:
         if args.json:
             _print(json.dumps(sent_log.as_json(where.state_dir), indent=2, sort_keys=True))
         else:
-            _print(sent_log.as_text(where.state_dir, product.name))
+            _print(sent_log.as_text(where.state_dir, product.command_name))
         return EXIT_OK
     if action in ("enable", "disable"):
         from doorstep.consent import decision as consent

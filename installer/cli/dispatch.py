@@ -30,7 +30,8 @@ _OWN_PARSING = ("collector", "_install", "render")
 def build_parser(product: Product) -> argparse.ArgumentParser:
     from doorstep.foundation.args import Parser
 
-    name = product.name
+    # Messages and usage name the command people type (the folders follow the name).
+    name = product.command_name
     parser = Parser(
         prog=name,
         description=f"{product.display_name}: install, consent and anonymous usage data.",
@@ -94,7 +95,7 @@ def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None
     if arguments in (["telemetry", "status"], ["telemetry", "status", "--json"]):
         # The command run most often, read without argparse: these words can only parse
         # to this, and the command runs as it does after parsing (a test compares them).
-        return guarded(product.name, lambda: run_command(_Status(arguments), product))
+        return guarded(product.command_name, lambda: run_command(_Status(arguments), product))
     parser = build_parser(product)
 
     def run() -> int:
@@ -107,7 +108,7 @@ def main(argv: Optional[Sequence[str]] = None, product: Optional[Product] = None
             return EXIT_USAGE
         return run_command(args, product)
 
-    return guarded(product.name, run)
+    return guarded(product.command_name, run)
 
 
 class _Status:

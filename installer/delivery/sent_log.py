@@ -84,13 +84,13 @@ def as_json(state_dir: Path) -> dict[str, Any]:
     return {"version": JSON_VERSION, "batches": batches}
 
 
-def as_text(state_dir: Path, name: str) -> str:
+def as_text(state_dir: Path, command: str) -> str:
     """The log for a person: newest first, one batch a paragraph."""
     batches = as_json(state_dir)["batches"]
     if not batches:
         return (
             "Nothing has been sent from this machine (or its copy was deleted with the "
-            f"install id). '{name} telemetry preview' shows what the next send would carry."
+            f"install id). '{command} telemetry preview' shows what the next send would carry."
         )
     paragraphs = []
     for batch in batches:

@@ -98,7 +98,7 @@ class Status(Frozen):
         return [f"  machine policy  {self.policy.path_text} ({shown})"]
 
     def to_text(self) -> str:
-        name, decision = self.product.name, self.decision
+        name, decision = self.product.command_name, self.decision
         headline = f"Telemetry: {decision.state}"
         if decision.state == consent.ON and not decision.sends:
             headline += " (but nothing is sent: no endpoint is configured)"

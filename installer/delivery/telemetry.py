@@ -64,6 +64,10 @@ class Recorder:
         self._ephemeral_id: Optional[str] = None
         self._atexit = False
         self.flag: Optional[bool] = None  # --telemetry / --no-telemetry of this invocation
+        # Set by a recorder that no command stands behind (an adopting tool's Telemetry):
+        # the prefix under which the first decision's warnings (a record that cannot be
+        # read, a bad <PREFIX>_TELEMETRY) go to stderr, once. Commands print their own.
+        self.warn_as: Optional[str] = None
         self.dropped = 0  # oldest events pushed out of a full buffer
         self.rejected = 0  # events the schema does not know
         self._counts: dict[str, dict[str, list[int]]] = {}  # day -> command -> [runs, errors]
@@ -151,7 +155,12 @@ class Recorder:
 
     def decide(self) -> consent.Decision:
         """Consent as it stands now: the record is read afresh every time."""
-        return standing.decide(self.paths(), self.env, self.flag, self.product).decision
+        decision = standing.decide(self.paths(), self.env, self.flag, self.product).decision
+        if self.warn_as is not None and decision.warnings:
+            prefix, self.warn_as = self.warn_as, None
+            for warning in decision.warnings:
+                sys.stderr.write(f"{prefix}: warning: {warning}\n")
+        return decision
 
     def flush(self, wait: Optional[float] = None) -> str:
         """Hand waiting events on if consent allows: "sent", "kept" (undecided) or "dropped".
@@ -213,7 +222,7 @@ class Recorder:
             consent_record.write(where.record, record)
         except DoorstepError:
             return None  # the notice could not be recorded, so nothing may be sent
-        name = self.product.name
+        name = self.product.command_name
         sys.stderr.write(
             f"{self.product.display_name} shares anonymous usage data "
             f"(details: {self.product.docs_url}); turn it off with "

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-from doorstep._version import __version__
 from doorstep.events import schema
 from doorstep.foundation import flags, ids
 from doorstep.foundation import product as product_module
@@ -81,23 +80,6 @@ def _memory_gib() -> Optional[float]:
         return None
 
 
-def app_version(product: Product) -> Optional[str]:
-    """The version of the product's own package (doorstep's for doorstep); None if unknown."""
-    if product == product_module.own():
-        return __version__
-    from doorstep.foundation import distributions
-
-    found = distributions.version(product.package)
-    if found is not None:
-        return found  # read as importlib.metadata reads it, without importing it (~30 ms)
-    from importlib import metadata  # deferred: only an adopting tool's envelope pays
-
-    try:
-        return metadata.version(product.package)
-    except (metadata.PackageNotFoundError, ValueError):
-        return None
-
-
 _machines = Memo(4)  # by product
 
 
@@ -116,7 +98,7 @@ def _look_up(product: Product) -> dict[str, Any]:
     memory = _memory_gib()
     if memory is not None:
         facts["memory_gb"] = memory
-    version = app_version(product)
+    version = product_module.version_of(product)
     if version is not None:
         facts["app_version"] = version
     return facts
@@ -144,4 +126,4 @@ def build(
     return clean
 
 
-__all__ = ["SESSION_ID", "app_version", "build", "is_ci"]
+__all__ = ["SESSION_ID", "build", "is_ci"]

@@ -331,6 +331,25 @@ def installed() -> dict[str, str]:
     return {point.name: point.value for point in _entry_points()}
 
 
+def version_of(product: Product) -> Optional[str]:
+    """The version of the product's own package (doorstep's for doorstep); None if unknown."""
+    if product == own():
+        from doorstep._version import __version__
+
+        return __version__
+    from doorstep.foundation import distributions
+
+    found = distributions.version(product.package)
+    if found is not None:
+        return found  # read as importlib.metadata reads it, without importing it (~30 ms)
+    from importlib import metadata  # deferred: only an adopting tool's version pays
+
+    try:
+        return metadata.version(product.package)
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+
+
 def _find_spec(name: str) -> Any:
     """``importlib.util.find_spec(name)``, step by step, without importing importlib.util
     (with contextlib, functools and types, a start pays some 5 ms for it)."""
@@ -438,4 +457,5 @@ __all__ = [
     "load",
     "own",
     "resolve",
+    "version_of",
 ]

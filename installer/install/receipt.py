@@ -127,7 +127,7 @@ class Receipt(Frozen):
     def to_toml(self) -> str:
         lines = [
             "# What install.sh installed, and every line it wrote outside its own folders.",
-            f"# '{self.name} uninstall' (or uninstall.sh) reads this to remove all of it.",
+            "# Its uninstall command (or uninstall.sh) reads this to remove all of it.",
             f"schema_version = {SCHEMA_VERSION}",
         ]
         scalars: list[tuple[str, Any]] = [

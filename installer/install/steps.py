@@ -31,9 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-from doorstep import _version
 from doorstep.consent import record as consent_record
 from doorstep.foundation import paths
+from doorstep.foundation import product as product_module
 from doorstep.foundation.args import Parser, UsageError
 from doorstep.foundation.atomic import write_atomic
 from doorstep.foundation.product import Product
@@ -332,7 +332,7 @@ def _write_receipt(
     created += missing_config + missing_folders(where.state_dir)
     the_receipt = Receipt(
         name=product.name,
-        version=_version.__version__,
+        version=product_module.version_of(product) or "",
         tool=opts.tool,
         python=opts.python,
         source=receipt.redacted(opts.source),
@@ -414,7 +414,6 @@ def _run_finish(argv: list[str], run: Callable[[list[str]], int]) -> int:
     the parser of every command (the ``_install`` words parse themselves)."""
     if len(argv) < 3 or argv[0] != "--product" or argv[2] != "_install":
         return run(argv)
-    from doorstep.foundation import product as product_module
     from doorstep.foundation.args import EXIT_FAILURE, guarded, program
     from doorstep.foundation.errors import DoorstepError
 

@@ -245,9 +245,11 @@ def _ask(question: str) -> Optional[bool]:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _confirmed(args: argparse.Namespace, product: Product, env: Mapping[str, str]) -> bool:
-    if args.yes or flags.is_set(env, "CI") or flags.is_set(env, "NONINTERACTIVE"):
-        return True
+def _without_asking(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    return bool(args.yes) or flags.is_set(env, "CI") or flags.is_set(env, "NONINTERACTIVE")
+
+
+def _confirmed(product: Product) -> bool:
     answer = _ask(f"Remove {product.display_name} and everything listed above? [y/N] ")
     if answer is None:
         raise DoorstepError(
@@ -323,8 +325,8 @@ def run(args: argparse.Namespace, product: Product) -> int:
     plan = make_plan(product, where, found.receipt, args.keep_config, env)
     for line in plan.refused:
         sys.stderr.write(f"{product.name}: {line}\n")
-    version = f" {own_folders.printable(found.receipt.version)}" if found.receipt else ""
-    title = f"{product.display_name}{version}"
+    version = found.receipt.version if found.receipt is not None else ""
+    title = product.display_name + (f" {own_folders.printable(version)}" if version else "")
     if plan.empty:
         print(f"Nothing to remove: {product.display_name} is not installed here.")
         _note_other_install(product, plan)
@@ -336,10 +338,12 @@ def run(args: argparse.Namespace, product: Product) -> int:
             print(f"Would keep your {label} {_show(path)} (--keep-config).")
         print("Nothing was removed (--dry-run).")
         return 0
-    print(f"Removing {title}:")
+    # "Removing" only when nothing will be asked: a question (or no terminal) may stop it.
+    asks = not _without_asking(args, env)
+    print(f"Uninstalling {title} removes:" if asks else f"Removing {title}:")
     print("\n".join(describe(plan)))
     sys.stdout.flush()
-    if not _confirmed(args, product, env):
+    if asks and not _confirmed(product):
         raise DoorstepError("uninstall cancelled: nothing was removed")
     farewell(product, args.flag, args.method, args.keep_config)
     problems = execute(plan)

@@ -123,7 +123,7 @@ def run(
     trace = stages.parse(getattr(args, "install_trace", None))
     decision = recorder.decide()
     for warning in decision.warnings:
-        sys.stderr.write(f"{product.name}: warning: {warning}\n")
+        sys.stderr.write(f"{product.command_name}: warning: {warning}\n")
 
     def elapsed() -> float:
         return time.monotonic() - started
@@ -206,7 +206,7 @@ def _apply(recorder: Recorder, wizard: Wizard, answer: Answer) -> int:
     from doorstep.onboarding import wizard as onboarding
 
     product = recorder.product
-    name = product.name
+    name = product.command_name
     if not answer.confirmed:
         recorder.discard()
         _say(f"Cancelled: nothing was recorded or sent; '{name} setup' asks again.")
@@ -269,7 +269,7 @@ def _keep_saved(
     seconds: float,
 ) -> int:
     # Asked before: the choice stands. The install itself is counted when it is on.
-    name = recorder.product.name
+    name = recorder.product.command_name
     if decision.state == consent.ON and trace is not None:
         stages.record_stages(recorder, trace)
         stages.record_completion(recorder, trace, seconds)
@@ -287,7 +287,7 @@ def _by_policy(
     reason: str,
     seconds: float,
 ) -> int:
-    name = recorder.product.name
+    name = recorder.product.command_name
     if decision.state == consent.ON:
         # Policy "notice": on, and the recorder prints the notice before the first send.
         if trace is not None:

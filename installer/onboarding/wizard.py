@@ -98,7 +98,7 @@ def tilde(text: str) -> str:
 
 def change_later(product: Product) -> str:
     """Where to change the choice later, in one line."""
-    name = product.name
+    name = product.command_name
     return (
         f"Change it any time: '{name} settings' or '{name} telemetry enable|disable'; "
         f"DO_NOT_TRACK=1 or {product.env('TELEMETRY')}=0 always turn it off."

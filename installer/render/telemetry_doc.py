@@ -82,6 +82,7 @@ def render(product: Optional[Product] = None, the_schema: Optional[Schema] = Non
     product = product or current()
     the_schema = the_schema or schema.current()
     name, title = product.name, product.display_name
+    command = product.command_name  # what people type; name is the folders'
     env_telemetry = product.env("TELEMETRY")
     env_endpoint = product.env("TELEMETRY_ENDPOINT")
     env_debug = product.env("TELEMETRY_DEBUG")
@@ -109,12 +110,12 @@ def render(product: Optional[Product] = None, the_schema: Optional[Schema] = Non
         f"- An administrator's `enabled = false` in `/etc/xdg/{name}/telemetry.toml` (the",
         "  first folder of `XDG_CONFIG_DIRS`): off for every user of the machine.",
         f"- `{env_telemetry}=0` (or `false`, `no`, `off`): off for that process.",
-        f"- `--no-telemetry` on `{name} setup` or on the install script: off, saved, and",
+        f"- `--no-telemetry` on `{command} setup` or on the install script: off, saved, and",
         "  nothing is asked.",
-        f"- `{name} telemetry disable`: off, saved; the install id and every event waiting",
+        f"- `{command} telemetry disable`: off, saved; the install id and every event waiting",
         "  to be sent are deleted. With `--forget`, one request also asks the collector to",
         "  delete every event of this install (`DELETE …/v1/installs/<install id>`).",
-        f"- The privacy toggle in the settings screen (`{name} settings`), which does the same.",
+        f"- The privacy toggle in the settings screen (`{command} settings`), which does the same.",
         f"- No endpoint: with no endpoint in the product file and `{env_endpoint}` unset,",
         "  nothing is ever sent, whatever was decided. "
         + (
@@ -134,19 +135,19 @@ def render(product: Optional[Product] = None, the_schema: Optional[Schema] = Non
         "2. The machine policy (an administrator's `enabled = false`): off.",
         f"3. `{env_telemetry}`: `0`/`false`/`no`/`off` turn it off, `1`/`true`/`yes`/`on` turn it",
         "   on, for that process only (any other value is ignored, with a warning).",
-        f"4. `--no-telemetry` / `--telemetry` on the command (`{name} setup` saves it).",
+        f"4. `--no-telemetry` / `--telemetry` on the command (`{command} setup` saves it).",
         "5. Your saved choice (`telemetry.toml` in the config folder).",
         "6. The product's policy: `ask` (undecided: nothing is sent until you answer),",
         "   `notice` (on, after a one-line notice on stderr), `off`. "
         f"This build's policy is `{product.policy}`.",
         "",
-        f"`{name} telemetry status` says which rule decided, in words.",
+        f"`{command} telemetry status` says which rule decided, in words.",
         "",
         "A yes covers what you were shown: the saved choice keeps the kinds of data it",
         "covered, and anything a later version adds is dropped, never sent, until you agree",
-        f"to it (`{name} telemetry status` names it; `{name} setup` asks about only that).",
+        f"to it (`{command} telemetry status` names it; `{command} setup` asks about only that).",
         f"Every batch that was sent is also kept on this machine for 30 days: "
-        f"`{name} telemetry log` shows it, exactly as it left.",
+        f"`{command} telemetry log` shows it, exactly as it left.",
         "",
         "## What is sent",
         "",
@@ -157,7 +158,7 @@ def render(product: Optional[Product] = None, the_schema: Optional[Schema] = Non
         json.dumps(example_body(the_schema), indent=2, sort_keys=True),
         "```",
         "",
-        f"`{name} telemetry preview` prints the exact body the next send would carry (and",
+        f"`{command} telemetry preview` prints the exact body the next send would carry (and",
         "sends nothing, whatever the decision).",
         "",
         "### The envelope",
@@ -226,8 +227,8 @@ def render(product: Optional[Product] = None, the_schema: Optional[Schema] = Non
         "",
         "## Your install id",
         "",
-        f"`{name} telemetry status` shows it; `{name} telemetry reset-id` replaces it (and",
-        f"deletes the events queued under the old one); `{name} telemetry disable` deletes it.",
+        f"`{command} telemetry status` shows it; `{command} telemetry reset-id` replaces it (and",
+        f"deletes the events queued under the old one); `{command} telemetry disable` deletes it.",
         "",
     ]
     return "\n".join(out)

@@ -139,6 +139,15 @@ def test_a_failure_is_exit_1_with_one_line(acme: Installed, home: Path, user_env
     assert says_doorstep(home, done.stdout, done.stderr) == []
 
 
+def test_a_bad_telemetry_variable_is_one_warning_from_the_tools_own_command(
+    acme: Installed, home: Path, user_env: Env
+) -> None:
+    done = acme.run("deploy", env=dict(user_env, ACME_TELEMETRY="maybe"))
+    assert done.returncode == 0 and done.stdout == "deploy: done\n", done.stderr
+    assert one_line(done.stderr).startswith("acme: warning: ignoring ACME_TELEMETRY='maybe'")
+    assert list(home.iterdir()) == []  # undecided: nothing written, nothing sent
+
+
 def test_setup_no_telemetry_and_uninstall_dry_run(
     acme: Installed, home: Path, user_env: Env
 ) -> None:

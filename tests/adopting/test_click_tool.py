@@ -6,9 +6,12 @@ with no terminal.
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
 from pathlib import Path
 
 from doorstep.consent import record as consent_record
+from tests.adopting import tools
 from tests.adopting.tools import Env, Installed, key_paths, says_doorstep
 
 
@@ -46,6 +49,26 @@ def test_a_bogus_action_is_a_usage_error_in_one_line(
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("bolt") and "bogus" in lines[0]
     assert says_doorstep(home, done.stderr) == []
+
+
+def test_usage_and_errors_name_the_command_as_it_was_typed(
+    bolt: Installed, home: Path, user_env: Env, tmp_path: Path
+) -> None:
+    # The tool's script under another name, as when its command is not the product's:
+    # click calls it by that name, and so must the grafted commands.
+    renamed = dataclasses.replace(bolt.tool, name="boltctl")
+    (tmp_path / renamed.name).symlink_to(bolt.bin_dir / bolt.tool.name)
+
+    def run(*words: str) -> subprocess.CompletedProcess[str]:
+        return tools.run(tmp_path, renamed, *words, env=user_env)
+
+    helped = run("telemetry", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert helped.stdout.startswith("usage: boltctl telemetry "), helped.stdout
+    bogus = run("telemetry", "bogus")
+    assert bogus.returncode == 2
+    assert bogus.stderr.startswith("boltctl telemetry: argument ACTION: invalid choice: 'bogus'")
+    assert "(see 'boltctl telemetry --help')" in bogus.stderr
 
 
 def test_enable_then_disable(bolt: Installed, home: Path, user_env: Env) -> None:

@@ -84,10 +84,12 @@ def test_the_example_body_is_a_body_the_collector_accepts() -> None:
 
 def test_names_come_from_the_product_file() -> None:
     other = dataclasses.replace(
-        product.current(), name="acme", display_name="Acme", env_prefix="ACME"
+        product.current(), name="acme", display_name="Acme", env_prefix="ACME", command="acmectl"
     )
     text = telemetry_doc.render(other)
-    assert "ACME_TELEMETRY=0" in text and "acme telemetry disable" in text
+    assert "ACME_TELEMETRY=0" in text and "`acmectl telemetry disable`" in text
+    # Commands are the one people type; folders follow the product's name.
+    assert "`acme " not in text and "/etc/xdg/acme/telemetry.toml" in text
     assert "doorstep" not in text.lower()
     source = Path(telemetry_doc.__file__).read_text(encoding="utf-8")
     # Its own module path (doorstep.render.telemetry_doc) is the import package's name.

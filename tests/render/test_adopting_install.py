@@ -73,6 +73,7 @@ def assert_installed(tool: Adopted, home: Path, result: subprocess.CompletedProc
         assert not (home / folder).exists(), folder
     found = receipt.read(home / ".config" / "acme" / "receipt.toml").receipt
     assert found is not None and found.link == link and found.venv == venv
+    assert found.version == "1.2.3", "the receipt holds the tool's version, not doorstep's"
     # A PATH block of the tool's own, in words that name it.
     profile = (home / ".profile").read_text(encoding="utf-8")
     assert "# >>> acme >>>" in profile and "the Acme installer" in profile
@@ -122,12 +123,59 @@ def test_a_command_named_unlike_the_product_is_linked_and_removed_by_its_own_uni
     link = assert_installed(acmectl, home, result)
     assert not os.path.lexists(home / ".local" / "bin" / "acme")
     assert run_installed(link, "check", env=env).stdout == "check: done\n"
+    assert_hints_name_the_command(link, home, env)
+    doc = (acmectl.rendered / "TELEMETRY.md").read_text(encoding="utf-8")
+    assert "`acmectl telemetry disable`" in doc and "`acme telemetry" not in doc
+    assert "`/etc/xdg/acme/telemetry.toml`" in doc  # the folders keep the product's name
 
     removed = run_installed(link, "uninstall", "--yes", env=env)
 
     assert removed.returncode == 0, removed.stderr
     assert "Acme is uninstalled." in removed.stdout
     assert differences(before, snapshot(home)) == []
+
+
+def assert_hints_name_the_command(link: Path, home: Path, env: dict[str, str]) -> None:
+    """Every command a message tells people to run is the one they type: acmectl."""
+    asking = {k: v for k, v in env.items() if k not in ("CI", "NONINTERACTIVE")}
+
+    status = run_installed(link, "telemetry", "status", env=env)
+    assert "Change it: 'acmectl telemetry enable', 'acmectl telemetry disable'" in status.stdout
+    no_action = run_installed(link, "telemetry", env=env)
+    assert no_action.returncode == 2
+    assert no_action.stderr.startswith("acmectl: telemetry needs an action")
+    assert "(see 'acmectl --help')" in no_action.stderr
+    log = run_installed(link, "telemetry", "log", env=env)
+    assert "'acmectl telemetry preview' shows what the next send" in log.stdout
+    settings = run_installed(link, "settings", env=env)
+    assert settings.returncode == 1
+    assert "use 'acmectl telemetry status|enable|disable|reset-id'" in settings.stderr
+    setup = run_installed(link, "setup", env=asking)
+    assert "change it with 'acmectl settings'" in setup.stdout + setup.stderr
+    for done in (status, no_action, log, settings, setup):
+        assert "'acme " not in done.stdout + done.stderr
+
+    # Without --yes and no terminal to confirm on: nothing is said to be removed.
+    dry = run_installed(link, "uninstall", "--dry-run", env=env)
+    assert dry.stdout.startswith("Would remove Acme 1.2.3:"), dry.stdout
+    refused = run_installed(link, "uninstall", env=asking)
+    assert refused.returncode == 1
+    assert refused.stdout.startswith("Uninstalling Acme 1.2.3 removes:"), refused.stdout
+    assert "Removing" not in refused.stdout
+    assert "nothing was removed: there is no terminal to confirm on" in refused.stderr
+
+    # A record that cannot be read: the tool's own command warns once, and goes on.
+    record = home / ".config" / "acme" / "telemetry.toml"
+    saved = record.read_bytes()
+    record.write_bytes(b"\x00 not toml [")
+    try:
+        deployed = run_installed(link, "deploy", env=env)
+    finally:
+        record.write_bytes(saved)
+    assert deployed.returncode == 0 and deployed.stdout == "deploy: done\n"
+    warnings = deployed.stderr.splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("acmectl: warning: "), warnings
+    assert "treating it as no choice" in warnings[0]
 
 
 def test_the_installed_package_renders_the_same_files(

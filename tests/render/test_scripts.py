@@ -183,7 +183,9 @@ def test_the_bin_dir_variable_follows_the_prefix(rendered: Path, home: Path) -> 
 def test_the_telemetry_page_is_the_tools_own(widget: Product, rendered: Path) -> None:
     text = (rendered / "TELEMETRY.md").read_text(encoding="utf-8")
     assert '# What Widget "Pro"' in text and "WIDGET_TELEMETRY=0" in text
-    assert "`widget-pro telemetry disable`" in text
+    # The command people type (the product's `command`); folders keep the product's name.
+    assert "`widget telemetry disable`" in text and "`widget-pro " not in text
+    assert "/etc/xdg/widget-pro/telemetry.toml" in text
     assert "doorstep" not in text.lower()
 
 
