@@ -236,13 +236,17 @@ def describe(plan: Plan) -> list[str]:
 def _ask(question: str) -> Optional[bool]:
     """The answer typed at the terminal; None when there is no terminal to ask on."""
     try:
-        with open("/dev/tty", "r+", encoding="utf-8", errors="replace") as tty:
-            tty.write(question)
-            tty.flush()
-            answer = tty.readline()
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
-    return answer.strip().lower() in ("y", "yes")
+    # Unbuffered bytes: a terminal cannot seek, so a text stream opened "r+" on it fails.
+    with open(fd, "r+b", buffering=0) as tty:
+        try:
+            tty.write(question.encode())
+            answer = tty.readline(256)
+        except OSError:
+            return None
+    return answer.decode(errors="replace").strip().lower() in ("y", "yes")
 
 
 def _without_asking(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
