@@ -968,8 +968,10 @@ finish_and_ask() {
     trap 'fa_signal=INT' INT
     trap 'fa_signal=TERM' TERM
     trap 'fa_signal=HUP' HUP
-    {
-        fi_out=$("$venv/bin/python" -I -c 'import sys
+    # With -q, what setup says on stdout goes nowhere (its errors are on stderr, and the
+    # wizard itself talks to /dev/tty).
+    if [ "$quiet" = 1 ]; then exec 4>/dev/null; else exec 4>&1; fi
+    fi_out=$("$venv/bin/python" -I -c 'import sys
 from doorstep.install import precompile
 compiler = precompile.start(close=(3,), screens=precompile.may_ask(sys.argv))
 from doorstep.install import steps
@@ -981,8 +983,8 @@ try:
 finally:
     precompile.wait(compiler)
 sys.exit(code)' "$@" 3>&1 1>&4 4>&-)
-    } 4>&1
     fi_rc=$?
+    exec 4>&-
     trap 'on_signal INT' INT
     trap 'on_signal TERM' TERM
     trap 'on_signal HUP' HUP

@@ -339,3 +339,14 @@ def test_quiet_still_says_what_install_source_chose(kit: Kit, home: Path) -> Non
     assert quiet.returncode == 0, quiet.stderr
     assert "installing" not in quiet.stderr
     assert read_receipt(home).source == str(kit.wheel)
+
+
+def test_quiet_prints_nothing_when_setup_decides_without_asking(kit: Kit, home: Path) -> None:
+    # No terminal and no flag: setup's "not asking" line is not an error, so -q hides it.
+    result = install(kit, offline_env(kit, home), "-q")
+
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+    assert read_receipt(home).source == str(kit.wheel)
+    loud = install(kit, offline_env(kit, home))
+    assert "Not asking about anonymous usage data" in loud.stdout
