@@ -7,7 +7,8 @@ here, so the full-screen and inline flows share one decision path.
 
 Without asking (exit 0, promptly):
 - DO_NOT_TRACK, <PREFIX>_TELEMETRY=0 or --no-telemetry: ``enabled = false`` is saved
-  (source "flag"), everything held in memory is dropped; silent.
+  (source "flag"), everything held in memory is dropped; silent. The two variables
+  save it only when no choice is saved yet: they never overwrite a person's choice.
 - --telemetry: ``enabled = true`` is saved (source "flag") and the install and
   onboarding events are sent; silent.
 - <PREFIX>_TELEMETRY=1: on for this process only: the events are sent under a
@@ -139,6 +140,8 @@ def run(
         if on and decision.reason == "env":
             recorder.flush()  # the variable is for this process: nothing is saved
             return EXIT_OK
+        if decision.reason != "flag" and recorder.flag is None and _saved_choice(recorder):
+            return EXIT_OK  # a variable keeps it off for now; it never overwrites a choice
         _save(recorder, on, "flag")
         return EXIT_OK
 
@@ -219,6 +222,12 @@ def _apply(recorder: Recorder, wizard: Wizard, answer: Answer) -> int:
     else:
         _say(f"Usage data: off; nothing was sent. {later}")
     return EXIT_OK
+
+
+def _saved_choice(recorder: Recorder) -> bool:
+    from doorstep.consent import record as consent_record
+
+    return consent_record.read(recorder.paths().record).record is not None
 
 
 def _ask_about_new_kinds(

@@ -119,6 +119,28 @@ def test_off_by_flag_or_environment_is_saved_silently_and_sends_nothing(
     _no_connection(capture)
 
 
+@pytest.mark.parametrize("env", [{"DO_NOT_TRACK": "1"}, {"DOORSTEP_TELEMETRY": "0"}])
+def test_a_variable_keeps_it_off_but_never_overwrites_a_saved_yes(
+    capture: Capture, endpoint: str, env: dict[str, str]
+) -> None:
+    enabled = run("--telemetry", "--install-trace", TRACE, env={"DO_NOT_TRACK": ""})
+    assert enabled.returncode == 0, enabled.stderr
+    before = record_file().read_bytes()
+    assert capture.wait_for(lambda c: len(c.bodies()) > 0)  # the install, sent
+    sent = len(capture.bodies())
+
+    result = run("--install-trace", TRACE, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert record_file().read_bytes() == before, "the saved yes and its id are kept"
+    assert len(capture.bodies()) == sent  # off for now: nothing more is sent
+    # The person's own flag does overwrite it.
+    refused = run("--no-telemetry", "--install-trace", TRACE, env=env)
+    assert refused.returncode == 0, refused.stderr
+    record = saved()
+    assert record is not None and record.enabled is False and record.install_id is None
+
+
 @pytest.mark.parametrize(("argv", "env"), [(("--telemetry",), {}), (("-y", "--telemetry"), {})])
 def test_on_by_flag_sends_the_install_with_skipped_steps(
     capture: Capture, endpoint: str, argv: tuple[str, ...], env: dict[str, str]
