@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Optional
 
 from doorstep.collector import days
-from doorstep.collector.budget import Budget
+from doorstep.collector.budget import Budget, Known
 from doorstep.collector.forward import Forwarder
 from doorstep.collector.ratelimit import Limiter
 from doorstep.collector.store import StoreError
@@ -73,6 +73,9 @@ class App:
         self.writer = writer
         self.limiter = limiter
         self.budget = budget  # None: no global budget
+        # Installs heard from: the budget's, or of their own when there is no budget (the
+        # size cap's last tenth is kept for them either way).
+        self.known = budget.known if budget is not None else Known()
         self.forwarder = forwarder
         # Fixed once here, so no request ever depends on which product is current.
         self.schema = the_schema if the_schema is not None else schema.current()
@@ -151,11 +154,8 @@ class App:
             return
         install_id = body["envelope"]["install_id"]
         # Checked before any tokens are spent on a batch that cannot be kept. The last
-        # tenth of the cap is for installs already heard from (the budget knows them).
-        budget = self.budget
-        if self.writer.full or (
-            self.writer.nearly_full and budget is not None and not budget.knows(install_id)
-        ):
+        # tenth of the cap is for installs already heard from.
+        if self.writer.full or (self.writer.nearly_full and install_id not in self.known):
             raise _Refused(503, _FULL, _FULL_WAIT)
         cost = min(len(body["events"]), int(self.limiter.burst))
         if not self.limiter.allow(install_id, cost):
@@ -178,8 +178,7 @@ class App:
             raise _Refused(503, _FULL, _FULL_WAIT) from None
         except StoreError:
             raise _Refused(503, "storage unavailable; try later") from None
-        if self.budget is not None:
-            self.budget.remember(install_id)
+        self.known.remember(install_id)
         if self.forwarder is not None:
             self.forwarder.offer(body)
 

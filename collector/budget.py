@@ -27,6 +27,32 @@ MIN_BURST = 100.0  # so that a tiny budget still takes one ordinary batch at onc
 MAX_KNOWN = 100_000  # install ids remembered as known, the least recently stored forgotten
 
 
+class Known:
+    """The install ids this collector has stored a batch from lately: the last
+    ``max_known``, the least recently stored forgotten. The budget and the size cap's
+    reserve both favour them. Not thread-safe: the event loop is its only caller."""
+
+    def __init__(self, max_known: int = MAX_KNOWN) -> None:
+        self.max_known = max_known
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def remember(self, install_id: str) -> None:
+        """Note that a batch of ``install_id`` was stored: it is known from now on."""
+        ids = self._ids
+        if install_id in ids:
+            ids.move_to_end(install_id)
+            return
+        if len(ids) >= self.max_known:
+            ids.popitem(last=False)
+        ids[install_id] = None
+
+    def __contains__(self, install_id: object) -> bool:
+        return install_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 class Budget:
     """Decides whether a batch fits the global budget now. Not thread-safe: the event
     loop is its only caller."""
@@ -42,11 +68,10 @@ class Budget:
         self.per_second = per_second
         self.burst = max(per_second * BURST_SECONDS, MIN_BURST)
         self.reserve = self.burst / 2  # what new ids may never spend
-        self.max_known = max_known
+        self.known = Known(max_known)
         self._clock = clock
         self._level = self.burst
         self._then = clock()
-        self._known: OrderedDict[str, None] = OrderedDict()
 
     def take(self, install_id: str, events: int) -> Optional[int]:
         """Spend ``events`` for ``install_id``; None when it fits, else whole seconds to wait.
@@ -57,7 +82,7 @@ class Budget:
         now = self._clock()
         self._level = min(self.burst, self._level + (now - self._then) * self.per_second)
         self._then = now
-        floor = 0.0 if install_id in self._known else self.reserve
+        floor = 0.0 if install_id in self.known else self.reserve
         cost = min(float(events), self.burst - floor)
         if self._level - cost >= floor:
             self._level -= cost
@@ -65,18 +90,5 @@ class Budget:
         missing = floor + cost - self._level
         return max(1, int(missing / self.per_second + 0.999))
 
-    def remember(self, install_id: str) -> None:
-        """Note that a batch of ``install_id`` was stored: it is known from now on."""
-        known = self._known
-        if install_id in known:
-            known.move_to_end(install_id)
-            return
-        if len(known) >= self.max_known:
-            known.popitem(last=False)
-        known[install_id] = None
 
-    def knows(self, install_id: str) -> bool:
-        return install_id in self._known
-
-
-__all__ = ["BURST_SECONDS", "EVENTS_PER_SECOND", "MAX_KNOWN", "Budget"]
+__all__ = ["BURST_SECONDS", "EVENTS_PER_SECOND", "MAX_KNOWN", "Budget", "Known"]

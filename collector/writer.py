@@ -8,11 +8,12 @@ loop, so a slow disk delays answers without stalling the server. The same thread
 prunes past the retention window when the UTC day changes.
 
 With ``max_bytes`` set, the database has a size cap: the writer knows the database's
-size after every commit and prune, and while it is at the cap every request fails with
-``Full`` (the server answers 503) until pruning makes room. The cap is checked before
-each commit, so the database passes it by at most one commit's worth. Past
-``NEARLY_FULL`` of it, ``nearly_full`` tells the app to keep the rest for installs it
-has already stored from, so a flood of fresh install ids cannot fill it all.
+size after every commit and prune (and near the cap every few idle seconds, so that a
+``collector prune`` run beside the server makes room), and while it is at the cap every
+request fails with ``Full`` (the server answers 503) until pruning makes room. The cap
+is checked before each commit, so the database passes it by at most one commit's worth.
+Past ``NEARLY_FULL`` of it, ``nearly_full`` tells the app to keep the rest for installs
+it has already stored from, so a flood of fresh install ids cannot fill it all.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _MAX_PER_COMMIT = 512
 MB = 1024 * 1024
 NEARLY_FULL = 0.9  # of the size cap; past it the app stores only installs it already knows
 _IDLE_SECONDS = 60.0  # how often an idle writer looks at the calendar for pruning
+_NEAR_CAP_SECONDS = 2.0  # and near the size cap, at the database's size
 
 log = logging.getLogger("collector")
 
@@ -115,9 +117,14 @@ class Writer:
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=_IDLE_SECONDS)
+                idle = _NEAR_CAP_SECONDS if self.nearly_full else _IDLE_SECONDS
+                first = self._queue.get(timeout=idle)
             except queue.Empty:
                 self._prune_if_due()
+                if self.nearly_full:
+                    # At the cap requests are refused before they reach this thread, so
+                    # nothing else would notice a `collector prune` run beside the server.
+                    self._measure()
                 continue
             items: list[_Item] = []
             stop = first is None

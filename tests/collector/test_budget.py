@@ -23,7 +23,7 @@ def test_new_ids_may_spend_only_what_lies_above_the_reserve():
     assert budget.take("fresh-1", 60) is None
     assert budget.take("fresh-2", 40) is None
     assert budget.take("fresh-3", 1) is not None  # down to the reserve: new ids wait
-    budget.remember("known")
+    budget.known.remember("known")
     assert budget.take("known", 100) is None  # a known install spends the reserve
     assert budget.take("known", 1) is not None  # and then the bucket is empty
 
@@ -42,7 +42,7 @@ def test_a_refused_batch_costs_nothing_and_says_how_long_to_wait():
 def test_the_bucket_refills_at_its_rate_and_never_past_two_seconds_worth():
     clock = Clock()
     budget = Budget(per_second=100, clock=clock)
-    budget.remember("known")
+    budget.known.remember("known")
     assert budget.take("known", 200) is None
     assert budget.take("known", 1) is not None
 
@@ -57,7 +57,7 @@ def test_the_bucket_refills_at_its_rate_and_never_past_two_seconds_worth():
 def test_a_flood_of_fresh_ids_leaves_the_reserve_to_known_installs():
     clock = Clock()
     budget = Budget(per_second=1000, clock=clock)
-    budget.remember("regular")
+    budget.known.remember("regular")
     served = 0
     for step in range(10_000):  # ten seconds of a fresh id every millisecond
         clock.now += 0.001
@@ -71,7 +71,7 @@ def test_every_valid_batch_fits_sooner_or_later():
     clock = Clock()
     budget = Budget(per_second=10, clock=clock)  # the smallest bucket: 100 events
     assert budget.take("fresh", 5000) is None  # costs what a new id may spend at most
-    budget.remember("known")
+    budget.known.remember("known")
     clock.now += 60
     assert budget.take("known", 5000) is None
 
@@ -79,9 +79,9 @@ def test_every_valid_batch_fits_sooner_or_later():
 def test_memory_is_bounded_by_the_number_of_known_ids():
     budget = Budget(per_second=100, max_known=100, clock=Clock())
     for number in range(1000):
-        budget.remember(f"id-{number}")
-    assert budget.knows("id-999") and not budget.knows("id-0")
-    assert len(budget._known) == 100
+        budget.known.remember(f"id-{number}")
+    assert "id-999" in budget.known and "id-0" not in budget.known
+    assert len(budget.known) == 100
 
 
 def test_a_limiter_refund_gives_back_what_a_refused_batch_took():

@@ -7,14 +7,17 @@ make the bound looser.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from contextlib import closing
 from pathlib import Path
 
 import httpx
+import pytest
 
-from doorstep.collector import server
+from doorstep.collector import days, server
 from doorstep.collector.budget import BURST_SECONDS
 from doorstep.collector.writer import MB
 from tests.collector.conftest import count, make_body, new_id, post, rows, start_process
@@ -142,10 +145,11 @@ def test_the_database_stops_growing_at_its_cap(db):
     assert summary[0].startswith(f"stored {count(db)} new events")
 
 
-def test_the_last_tenth_of_the_cap_is_kept_for_installs_already_heard_from(db):
+@pytest.mark.parametrize("budget", [100_000, 0], ids=["with a budget", "no budget"])
+def test_the_last_tenth_of_the_cap_is_kept_for_installs_already_heard_from(db, budget):
     cap_mb = 1.0
     running = server.start(
-        server.Settings(db=db, port=0, max_db_mb=cap_mb, max_events_per_second=100_000)
+        server.Settings(db=db, port=0, max_db_mb=cap_mb, max_events_per_second=budget)
     )
     regular = new_id()
     try:
@@ -165,6 +169,44 @@ def test_the_last_tenth_of_the_cap_is_kept_for_installs_already_heard_from(db):
     assert fresh.status_code == 503
     assert [k.status_code for k in known] == [204] * 10
     assert _live_bytes(db) < cap_mb * MB
+
+
+def test_a_prune_run_beside_the_server_makes_room_at_the_cap(db):
+    cap_mb = 0.5
+    running = server.start(
+        server.Settings(db=db, port=0, max_db_mb=cap_mb, max_events_per_second=0)
+    )
+    old = days.shift(days.today(), -5)
+    events = [("install_stage_completed", {"stage": "package"})] * FLOOD_EVENTS
+    try:
+        with httpx.Client(timeout=10) as client:
+            codes = []
+            for _ in range(2000):  # until the cap refuses, with events of five days ago
+                codes.append(post(running.url, make_body(events, day=old), client=client))
+                if codes[-1].status_code == 503:
+                    break
+            assert codes[-1].status_code == 503, "the cap was never reached"
+            prune = ["collector", "prune", "--db", str(db), "--older-than", "1d"]
+            pruned = subprocess.run(
+                [sys.executable, "-m", "doorstep", *prune],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert pruned.returncode == 0, pruned.stderr
+            # The server notices within seconds, with nothing but refused requests meanwhile.
+            answers = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                answers.append(post(running.url, make_body(), client=client).status_code)
+                if answers[-1] == 204:
+                    break
+                time.sleep(0.5)
+    finally:
+        running.close()
+
+    assert answers[-1] == 204, answers
+    assert count(db) == 1  # the old events are gone, the new batch is stored
 
 
 def test_the_cap_from_the_command_line_and_its_line(tmp_path, db):
