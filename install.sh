@@ -394,9 +394,11 @@ choose_source() {
     source_label=$(redacted "$source")
     receipt_source=$source_label
     choose_sha256
+    # A checked SHA-256 makes plain http safe: what was changed on the way is refused.
     case "$source" in
         *[Hh][Tt][Tt][Pp]://*)
-            warn "$source_label is fetched over plain http, so anyone on the way can change what is installed; use https (or --sha256)"
+            [ -n "$expected_sha256" ] ||
+                warn "$source_label is fetched over plain http, so anyone on the way can change what is installed; use https (or --sha256)"
             ;;
     esac
 }

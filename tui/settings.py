@@ -185,7 +185,7 @@ class SettingsScreen(Scrolling, Screen[None]):
     def action_forget(self) -> None:
         """Turn off and ask the collector to delete what was sent (one request)."""
         try:
-            sentence, _ = forget.run(self.where, self.product, self.env)
+            sentence, _ = forget.run(self.where, self.product, self.env, source="settings")
         except DoorstepError as exc:
             self._changed(f"Not saved: {exc}")
             return

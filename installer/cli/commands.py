@@ -242,13 +242,17 @@ def _telemetry(args: argparse.Namespace, product: Product) -> int:
         if enabled:
             verb = "is already on" if was_on else "is now on"
             _print(f"Telemetry {verb} (install id {saved.install_id}), saved in {where.record}.")
-        else:
+        elif was_on or waiting:
             dropped = (
                 f"the install id and {waiting} waiting events were"
                 if waiting
-                else ("the install id was")
+                else "the install id was"
             )
             _print(f"Telemetry is now off; {dropped} deleted.")
+        else:
+            # Nothing to delete: off already, or undecided until now (there was no id).
+            verb = "is already off" if before is not None else "is now off"
+            _print(f"Telemetry {verb}, saved in {where.record}.")
         after = status_module.gather(product, where, os.environ)
         if enabled and after.decision.state != consent.ON:
             _print(f"Note: nothing is sent while {after.decision.detail}.")

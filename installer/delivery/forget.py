@@ -31,13 +31,16 @@ def deletion_url(endpoint: str, install_id: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"{base}/installs/{install_id}", "", ""))
 
 
-def run(where: Paths, product: Product, env: Mapping[str, str]) -> tuple[str, Optional[int]]:
-    """Save "off", then ask for the deletion; a sentence for people and the HTTP status
-    (None when no request was made or no answer came)."""
+def run(
+    where: Paths, product: Product, env: Mapping[str, str], source: str = "cli"
+) -> tuple[str, Optional[int]]:
+    """Save "off" (its ``consent_source``: ``source``), then ask for the deletion; a
+    sentence for people and the HTTP status (None when no request was made or no answer
+    came)."""
     saved = consent_record.read(where.record).record
     install_id = saved.install_id if saved is not None and saved.enabled else None
     endpoint, _ = consent.endpoint(env, product)
-    choice.save(where, False, "cli")  # the decision first, whatever the network does
+    choice.save(where, False, source)  # the decision first, whatever the network does
     if install_id is None:
         return "there was no install id to forget, so no request was sent", None
     if endpoint is None:

@@ -93,6 +93,20 @@ def test_disable_deletes_the_id_and_the_spool(home: Path) -> None:
     assert list(spool.parent.iterdir()) == []
 
 
+def test_disable_claims_no_deletion_when_there_was_nothing_to_delete(home: Path) -> None:
+    first = run("telemetry", "disable")  # undecided until now: there was no id
+    assert first.returncode == 0
+    assert first.stdout.startswith("Telemetry is now off, saved in ")
+    again = run("telemetry", "disable")
+    assert again.returncode == 0
+    assert again.stdout.startswith("Telemetry is already off, saved in ")
+    assert "deleted" not in first.stdout + again.stdout
+    run("telemetry", "enable")
+    assert run("telemetry", "disable").stdout.strip() == (
+        "Telemetry is now off; the install id was deleted."
+    )
+
+
 def test_reset_id_replaces_the_id(home: Path) -> None:
     run("telemetry", "enable")
     before = consent_record.read(home / RECORD).record

@@ -201,6 +201,7 @@ def test_a_url_with_the_right_sha256_installs_what_was_checked(
     the_receipt = assert_installed(home, result)
     assert the_receipt.source.startswith(url)
     assert the_receipt.version == wheels.current_version()
+    assert "plain http" not in result.stderr  # what was checked cannot have been changed
 
 
 @pytest.mark.parametrize("how", ["fragment", "flag", "missing"])

@@ -266,6 +266,7 @@ def test_forget_turns_off_and_asks_for_one_deletion(capture: Any, endpoint: str)
 
     record = saved()
     assert record is not None and record.enabled is False
+    assert record.consent_source == "settings"  # changed here, as the toggle saves it
     assert "asked to delete this install's events" in seen[0]
     (request,) = capture.requests
     assert (request.method, request.path) == ("DELETE", f"/v1/installs/{INSTALL_ID}")
