@@ -323,7 +323,9 @@ def _write_html(path: Path, data: dict, product: Product, command: str) -> int:
 def _prune(args: argparse.Namespace, product: Product) -> int:
     from doorstep.collector.store import Store
 
-    older_than = args.older_than or f"{schema.for_product(product).retention_days}d"
+    older_than = args.older_than
+    if older_than is None:
+        older_than = f"{schema.for_product(product).retention_days}d"
     age = days.parse_age(older_than)
     if age is None:
         raise UsageError(f"--older-than takes a number of days, like 90d (got {older_than!r})")

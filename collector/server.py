@@ -18,6 +18,7 @@ ingest budget or the database's size cap requests are answered 429 or 503.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import signal
 import socket
@@ -208,6 +209,11 @@ def listen(host: str, port: int, flags: tuple[str, str] = ("--host", "--port")) 
         sock.listen(2048)
     except OSError as exc:
         sock.close()
+        if exc.errno == errno.EADDRNOTAVAIL:  # the host is not an address of this machine
+            raise DoorstepError(
+                f"cannot listen on {host_flag} {host!r}: {_why(exc)} "
+                "(give an address of this machine, or leave the default)"
+            ) from None
         raise DoorstepError(
             f"cannot listen on port {port}: {_why(exc)} (choose another with {port_flag})"
         ) from None

@@ -73,9 +73,11 @@ def test_prune_while_serving_and_serving_goes_on(collector, db):
 
 def test_prune_mistakes_are_usage_or_one_line_errors(tmp_path, db):
     bad_age = run("collector", "prune", "--db", str(db), "--older-than", "soon")
+    empty_age = run("collector", "prune", "--db", str(db), "--older-than", "")
     missing = run("collector", "prune", "--db", str(tmp_path / "none.sqlite3"))
 
     assert bad_age.returncode == 2 and "--older-than" in bad_age.stderr
+    assert empty_age.returncode == 2 and "--older-than" in empty_age.stderr
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
     assert not (tmp_path / "none.sqlite3").exists()
 

@@ -41,6 +41,16 @@ def test_a_port_in_use_is_a_one_line_error(db):
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
+def test_a_host_that_is_not_this_machines_is_named_in_the_error(db):
+    # 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    done = run("collector", "serve", "--db", str(db), "--host", "192.0.2.1", timeout=30)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("doorstep collector: cannot listen on --host '192.0.2.1'")
+    assert "--port" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
 def test_a_database_that_cannot_be_used_is_a_one_line_error(tmp_path):
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"not sqlite at all " * 512)
