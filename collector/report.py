@@ -19,7 +19,9 @@ Beside each count of events, the distinct installs behind it (so a page publishe
 - ``uninstall_installs``: installs that started an uninstall;
 - ``product_events[name]``: ``installs``, and ``props_installs`` (prop -> value ->
   installs, the keys of ``props``);
-- ``version_adoption``: per week with events, as in ``weekly_active_installs``:
+- ``weekly_active_installs`` and ``version_adoption``: every ISO week from the first
+  with events to this one (a week with none: 0 installs, or no versions);
+- ``version_adoption``: per week, as in ``weekly_active_installs``:
   ``{"week", "from", "partial", "installs": {app_version: installs}}``, versions by
   installs then name (runs whose envelope has no app_version are not in it).
 
@@ -210,8 +212,8 @@ def gather(
         },
         "uninstalls": counts[UNINSTALL],
         "uninstall_installs": held.installs(UNINSTALL),
-        "weekly_active_installs": held.weekly(first, today),
-        "version_adoption": held.version_adoption(first, today),
+        "weekly_active_installs": every_week(held.weekly(first, today), first, today, int),
+        "version_adoption": every_week(held.version_adoption(first, today), first, today, dict),
         "mix": held.mix(_mix_fields(the_schema)),
         "cannot_know": cannot_know(retention, oldest, include_ci),
         "product": {"name": product.name, "display_name": product.display_name},
@@ -219,6 +221,32 @@ def gather(
         "product_events": own_events,
         "unknown_events": unknown,
     }
+
+
+def every_week(
+    rows: list[dict[str, Any]], first: str, today: str, nobody: Callable[[], Any]
+) -> list[dict[str, Any]]:
+    """``rows`` (one per week with events, in order) with the weeks between them and up
+    to this one added, their ``installs`` made by ``nobody`` (0, or no versions): a quiet
+    week is shown as one, not as a gap that a chart draws as if the weeks on either side
+    were neighbours."""
+    if not rows:
+        return rows
+    held = {row["from"]: row for row in rows}
+    week, last = rows[0]["from"], max(rows[-1]["from"], days.week_start(today))
+    filled = []
+    while week <= last:
+        filled.append(
+            held.get(week)
+            or {
+                "week": days.week_label(week),
+                "from": week,
+                "installs": nobody(),
+                "partial": week < first or days.shift(week, 6) > today,
+            }
+        )
+        week = days.shift(week, 7)
+    return filled
 
 
 # The (event, property) pairs whose values are counted in distinct installs as well.

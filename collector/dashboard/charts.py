@@ -10,12 +10,15 @@ bar and its label says why, so a chart never hints at what the table hides.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from html import escape
 from typing import Optional
 
 WIDTH = 400  # viewBox units: 12-unit text reads at a phone's width and at 520 px (the most)
 _ROW = 22
 _LABEL = 140  # room for labels left of the bars
+_CHAR = 7.8  # viewBox units one character of a label takes at most (13 px on a phone)
 _VALUE = 96  # room for the value right of the bars
 SERIES = 8  # colours s0..s7; more series share the last one ("other")
 
@@ -29,7 +32,8 @@ def _open(height: float, labelled: str) -> str:
     )
 
 
-def _clip(label: str, room: int = 19) -> str:
+def _clip(label: str, room: int = 17) -> str:
+    # 17 characters fit left of the bars at a phone's 13 px text (_CHAR each).
     return label if len(label) <= room else label[: room - 1] + "…"
 
 
@@ -93,7 +97,7 @@ def line(points: list[tuple[str, Optional[float]]], labelled: str) -> str:
         if len(run) > 1:
             parts.append(f'<polyline class="line" points="{" ".join(run)}"/>')
     parts += dots
-    for index in _label_positions(len(points)):
+    for index in _label_positions(len(points), step, [label for label, _ in points]):
         x = left + (step * index if len(points) > 1 else plot_w / 2)
         anchor = "middle" if 0 < index < len(points) - 1 or len(points) == 1 else "start"
         if index == len(points) - 1 and len(points) > 1:
@@ -127,7 +131,7 @@ def stacked(columns: list[tuple[str, list[tuple[int, float]]]], labelled: str) -
                     f'<rect class="s{min(series, SERIES - 1)}" x="{x:.1f}" y="{y:.1f}" '
                     f'width="{width:.1f}" height="{tall:.1f}"/>'
                 )
-    for index in _label_positions(len(columns)):
+    for index in _label_positions(len(columns), slot, [label for label, _ in columns]):
         x = 4 + slot * index + slot / 2
         parts.append(
             f'<text class="label" x="{x:.1f}" y="{height - 8}" text-anchor="middle">'
@@ -147,12 +151,21 @@ def swatch(series: int) -> str:
     )
 
 
-def _label_positions(count: int, most: int = 7) -> list[int]:
-    # At most ``most`` labels under a chart, the first and last always among them.
-    if count <= most:
+def _label_positions(count: int, step: float, labels: Sequence[str]) -> list[int]:
+    """Which of ``count`` labels, ``step`` apart, to draw so that none runs into the next
+    (an end label is anchored at its end, so it takes up to a label and a half): every
+    k-th from the first, and the last."""
+    if count <= 1:
         return list(range(count))
-    every = (count - 1) / (most - 1)
-    return sorted({round(every * i) for i in range(most)})
+    room = 1.5 * _CHAR * max(map(len, labels), default=0) + 8
+    every = max(1, math.ceil(room / step)) if step > 0 else count
+    chosen = list(range(0, count, every))
+    if chosen[-1] != count - 1:
+        if len(chosen) > 1 and (count - 1 - chosen[-1]) * step < room:
+            chosen[-1] = count - 1
+        else:
+            chosen.append(count - 1)
+    return chosen
 
 
 def _nice(value: float) -> float:
