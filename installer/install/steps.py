@@ -234,11 +234,18 @@ def _link(
         raise _Stage("link", "link_failed", str(exc)) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
+        # What to fix: a file where the folder should be, or a folder it may not write.
+        blocked = next((p for p in (link.parent, *link.parent.parents) if p.is_file()), None)
+        fix = (
+            f"{blocked} is a file, not a folder: move it away"
+            if blocked is not None
+            else f"make {link.parent} writable"
+        )
         raise _Stage(
             "link",
             error_class(exc, "link_failed"),
-            f"cannot create the command link {link} ({reason}); make {link.parent} "
-            "writable or choose another folder with --bin-dir",
+            f"cannot create the command link {link} ({reason}); {fix} "
+            "or choose another folder with --bin-dir",
         ) from None
     say(f"linked {_home_relative(link)}")
 
@@ -281,11 +288,14 @@ def _path(
             ) from None
         except OSError as exc:
             reason = exc.strerror or str(exc)
+            # A file that is not there yet cannot be fixed: the folder it would go in can.
+            found = next((p for p in target.file.parents if p.exists()), None)
+            fix = "that file" if target.file.exists() or found is None else f"the folder {found}"
             raise _Stage(
                 "path",
                 error_class(exc, "path_failed"),
                 f"cannot add {_home_relative(bin_dir)} to PATH in {target.file} ({reason}); "
-                "fix that file, or install with --no-modify-path and add it yourself",
+                f"fix {fix}, or install with --no-modify-path and add it yourself",
             ) from None
         if change is None:
             continue

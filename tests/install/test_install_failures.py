@@ -159,10 +159,27 @@ def test_an_unwritable_bin_dir_fails_the_link_stage_and_reports_with_consent(
 
     failed_at(result, "link")
     assert f"cannot create the command link {bin_dir / 'doorstep'}" in result.stderr
+    assert f"make {bin_dir} writable" in result.stderr
     assert not venv(home).exists()
     # Sent in the foreground by the new environment, before it was removed; once it was
     # sent, not even the spool's folder is left.
     assert install_failed_events(capture) == [{"stage": "link", "error": "permission_denied"}]
+    assert differences(before, snapshot(home)) == []
+
+
+def test_a_file_where_the_bin_folder_should_be_is_named_as_the_problem(
+    kit: Kit, env: dict[str, str], home: Path
+) -> None:
+    local = home / ".local"
+    local.mkdir()
+    (local / "bin").write_text("not a folder\n", encoding="utf-8")
+    before = snapshot(home)
+
+    result = install(kit, env, "--no-telemetry")
+
+    failed_at(result, "link")
+    assert f"{local / 'bin'} is a file, not a folder: move it away" in result.stderr
+    assert "writable" not in result.stderr
     assert differences(before, snapshot(home)) == []
 
 
@@ -178,6 +195,24 @@ def test_a_start_up_file_that_cannot_be_written_fails_the_path_stage_and_undoes_
     failed_at(result, "path")
     assert "cannot add ~/.local/bin to PATH in" in result.stderr
     assert "--no-modify-path" in result.stderr
+    assert differences(before, snapshot(home)) == []
+
+
+def test_a_read_only_config_folder_is_named_as_what_to_fix(kit: Kit, home: Path) -> None:
+    config = home / ".config"
+    config.mkdir()
+    config.chmod(0o555)  # root obeys it too: the install runs without DAC override
+    before = snapshot(home)
+
+    result = run_script(
+        INSTALL_SH,
+        ["--from", str(kit.wheel), "--no-telemetry"],
+        offline_env(kit, home),
+        prefix=unprivileged.prefix(),
+    )
+
+    failed_at(result, "path")
+    assert f"fix the folder {config}, or install with --no-modify-path" in result.stderr
     assert differences(before, snapshot(home)) == []
 
 
