@@ -625,7 +625,9 @@ fallback() {
         say "Nothing to remove: $PRODUCT_DISPLAY_NAME is not installed here."
         exit 0
     fi
-    if [ "$has_receipt" = 1 ]; then
+    if [ "$has_receipt" = 1 ] && [ ! -e "$venv" ]; then
+        say "The environment in $venv is gone; removing what the install receipt lists."
+    elif [ "$has_receipt" = 1 ]; then
         say "The environment in $venv cannot run; removing what the install receipt lists."
     else
         say "No working environment and no install receipt; removing what is in the usual places."

@@ -117,6 +117,8 @@ def test_piped_uninstall_sh_cleans_up_a_broken_or_missing_environment(
     assert result.returncode == 0, result.stderr
     assert "Nothing is sent" in result.stdout
     assert "is uninstalled" in result.stdout
+    said = {"broken": "cannot run", "gone": "is gone", "gone-and-no-receipt": "No working"}
+    assert said[damage] in result.stdout + result.stderr
     if damage == "gone-and-no-receipt":
         # Without the receipt, the folders the install made are unknown and stay (empty),
         # and a file that had no final newline keeps the one the block was put after.
