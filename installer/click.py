@@ -74,7 +74,12 @@ def _command(name: str, product: Union[str, Product]) -> Any:
     @click.command(name=name, help=_HELP[name], context_settings=settings, add_help_option=False)
     @click.pass_context
     def command(context: Any) -> None:
-        context.exit(run(product, [name, *context.args], prog=context.find_root().info_name))
+        code = run(product, [name, *context.args], prog=context.find_root().info_name)
+        # Not click's Exit: typer runs these under its own copy of click, which does not
+        # know that exception and would print it as a traceback. SystemExit every host
+        # passes on; success needs nothing at all.
+        if code:
+            raise SystemExit(code)
 
     return command
 
