@@ -19,11 +19,11 @@ Beside each count of events, the distinct installs behind it (so a page publishe
 - ``uninstall_installs``: installs that started an uninstall;
 - ``product_events[name]``: ``installs``, and ``props_installs`` (prop -> value ->
   installs, the keys of ``props``);
-- ``weekly_active_installs`` and ``version_adoption``: every ISO week from the first
-  with events to this one (a week with none: 0 installs, or no versions);
-- ``version_adoption``: per week, as in ``weekly_active_installs``:
-  ``{"week", "from", "partial", "installs": {app_version: installs}}``, versions by
-  installs then name (runs whose envelope has no app_version are not in it).
+- ``version_adoption``: per week, the weeks of ``weekly_active_installs`` (both list
+  every ISO week from the first with events to this one; a week with none has 0
+  installs, or no versions): ``{"week", "from", "partial", "installs": {app_version:
+  installs}}``, versions by installs then name (runs whose envelope has no app_version
+  are not in it).
 
 ``usage[command]["installs"]``, ``weekly_active_installs`` and ``mix`` count installs too.
 Everything comes from the rollups the writer keeps (``doorstep.collector.rollup``): a

@@ -32,12 +32,7 @@ def test_ctrl_z_suspends_and_fg_resumes_without_answering(
     terminal: tmux.Terminal, home: Path
 ) -> None:
     setup = shlex.join([sys.executable, "-m", "doorstep", "setup", "--install-trace", TRACE])
-    terminal.start(
-        ["bash", "--norc", "--noprofile", "-i"],
-        env={"HOME": str(home), "PS1": "shell$ ", "TERM": "xterm"},
-        unset=["CI", "NONINTERACTIVE", "DO_NOT_TRACK", "DOORSTEP_TELEMETRY"],
-    )
-    terminal.wait_for("shell$")
+    terminal.start_shell(home)
     # As install.sh runs it: in a pipeline, stdin a pipe, the terminal through /dev/tty.
     terminal.send(f"echo piped | {setup}", "Enter")
     terminal.wait_for("Welcome to Doorstep")

@@ -33,12 +33,7 @@ def test_uninstall_asks_and_n_keeps_everything_y_removes_it(
     record = paths.for_product().record
     assert record.exists()
     uninstall = shlex.join([sys.executable, "-m", "doorstep", "uninstall"])
-    terminal.start(
-        ["bash", "--norc", "--noprofile", "-i"],
-        env={"HOME": str(home), "PS1": "shell$ ", "TERM": "xterm"},
-        unset=["CI", "NONINTERACTIVE", "DO_NOT_TRACK", "DOORSTEP_TELEMETRY"],
-    )
-    terminal.wait_for("shell$")
+    terminal.start_shell(home)
 
     terminal.send(f"{uninstall}; echo exit=$?", "Enter")
     terminal.wait_for("and everything listed above? [y/N]")

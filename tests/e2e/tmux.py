@@ -58,6 +58,16 @@ class Terminal:
         if result.returncode != 0:
             raise RuntimeError(f"tmux new-session failed: {result.stderr.strip()}")
 
+    def start_shell(self, home: Path) -> None:
+        """An interactive bash with job control at the prompt ``shell$``, in ``home``, with
+        none of the variables that stop a wizard or an uninstall from asking."""
+        self.start(
+            ["bash", "--norc", "--noprofile", "-i"],
+            env={"HOME": str(home), "PS1": "shell$ ", "TERM": "xterm"},
+            unset=["CI", "NONINTERACTIVE", "DO_NOT_TRACK", "DOORSTEP_TELEMETRY"],
+        )
+        self.wait_for("shell$")
+
     def send(self, *keys: str) -> None:
         """Press keys (tmux key names: Enter, Space, Escape, C-c, q)."""
         for key in keys:
